@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { staticDirs } from './tools/lib/staticDirs';
 
 // Dawn in Node loads Vulkan with dlopen; on machines without a GPU it gets SwiftShader from Debian's
 // chromium package. Forked test workers inherit these, so set them before any worker starts.
@@ -12,6 +13,8 @@ if (existsSync(vkLib) && !(process.env.LD_LIBRARY_PATH ?? '').split(':').include
 
 export default defineConfig({
   server: { port: 5173 },
+  // Scenes and assets are fetched by URL at run time, so the build ships them unchanged.
+  plugins: [staticDirs(['assets', 'scenes'])],
   build: { target: 'es2022', sourcemap: true },
   test: {
     pool: 'forks',

@@ -1,0 +1,229 @@
+/**
+ * Where assets come from (a URL or a user's file) and how their bytes reach a method: streamed,
+ * counted for the progress bar, cancellable through one AbortSignal, with the first bytes peeked for
+ * format sniffing. Also the progress bar itself and the drop / file-picker inputs.
+ */
+
+export type AssetRef = { kind: 'url'; url: string } | { kind: 'file'; file: File };
+
+export function assetName(ref: AssetRef): string {
+  if (ref.kind === 'file') return ref.file.name;
+  const path = ref.url.split(/[?#]/)[0]!;
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || ref.url;
+}
+
+/** The bytes of an asset as a stream, with the total size when known. */
+export async function openAssetStream(ref: AssetRef, signal: AbortSignal): Promise<{ stream: ReadableStream<Uint8Array>; size?: number }> {
+  if (ref.kind === 'file') return { stream: ref.file.stream(), size: ref.file.size };
+  let response: Response;
+  try {
+    response = await fetch(ref.url, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new Error(`Could not fetch ${ref.url}: ${(error as Error).message}`);
+  }
+  if (!response.ok) throw new Error(`Could not load ${ref.url}: HTTP ${response.status} ${response.statusText}`.trim());
+  if (!response.body) throw new Error(`Could not load ${ref.url}: the response has no body`);
+  // Content-Length counts compressed bytes when the server compresses; then the total is unknown.
+  const length = Number(response.headers.get('content-length'));
+  const compressed = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  return { stream: response.body, size: length > 0 && !compressed ? length : undefined };
+}
+
+/** Reads a JSON document from a URL or a file, with the source named in every error. */
+export async function readJson(ref: AssetRef, signal?: AbortSignal): Promise<unknown> {
+  const name = ref.kind === 'file' ? ref.file.name : ref.url;
+  let text: string;
+  if (ref.kind === 'file') text = await ref.file.text();
+  else {
+    let response: Response;
+    try {
+      response = await fetch(ref.url, { signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new Error(`Could not fetch ${name}: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new Error(`Could not load ${name}: HTTP ${response.status} ${response.statusText}`.trim());
+    text = await response.text();
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${name} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Wraps `stream` so every chunk is counted (`onBytes(total)`) and reading stops with an AbortError
+ * once `signal` fires. The first `headBytes` bytes are read up front and returned for sniffing;
+ * the returned stream still yields them.
+ */
+export async function meteredStream(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  onBytes: (total: number) => void,
+  headBytes = 64,
+): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const pending: Uint8Array[] = [];
+  let headLength = 0;
+  let done = false;
+  let total = 0;
+  while (headLength < headBytes && !done) {
+    signal.throwIfAborted();
+    const chunk = await reader.read();
+    if (chunk.done) done = true;
+    else {
+      pending.push(chunk.value);
+      headLength += chunk.value.byteLength;
+    }
+  }
+  const head = new Uint8Array(Math.min(headLength, headBytes));
+  let offset = 0;
+  for (const chunk of pending) {
+    if (offset >= head.length) break;
+    const part = chunk.subarray(0, head.length - offset);
+    head.set(part, offset);
+    offset += part.length;
+  }
+  const onAbort = () => void reader.cancel(signal.reason).catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const metered = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (signal.aborted) {
+        controller.error(signal.reason);
+        return;
+      }
+      let chunk = pending.shift();
+      if (!chunk && !done) {
+        const next = await reader.read().catch((error: unknown) => {
+          if (signal.aborted) return { done: true as const, value: undefined, aborted: true };
+          throw error;
+        });
+        if ('aborted' in next) {
+          controller.error(signal.reason);
+          return;
+        }
+        if (next.done) done = true;
+        else chunk = next.value;
+      }
+      if (!chunk) {
+        signal.removeEventListener('abort', onAbort);
+        controller.close();
+        return;
+      }
+      total += chunk.byteLength;
+      onBytes(total);
+      controller.enqueue(chunk);
+    },
+    cancel(reason) {
+      signal.removeEventListener('abort', onAbort);
+      return reader.cancel(reason);
+    },
+  });
+  return { head, stream: metered };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+/** The progress bar: name, bytes read (of total), a bar and a cancel button. */
+export class ProgressView {
+  private readonly root: HTMLElement;
+  private readonly label: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly bytes: HTMLElement;
+  private onCancel: (() => void) | null = null;
+
+  constructor(parent: HTMLElement) {
+    this.root = document.createElement('div');
+    this.root.id = 'progress';
+    this.root.hidden = true;
+    this.root.innerHTML = '<div class="progress-label"></div><div class="progress-track"><div class="progress-bar"></div></div><div class="progress-row"><span class="progress-bytes"></span><button type="button">Cancel</button></div>';
+    parent.append(this.root);
+    this.label = this.root.querySelector('.progress-label')!;
+    this.bar = this.root.querySelector('.progress-bar')!;
+    this.bytes = this.root.querySelector('.progress-bytes')!;
+    this.root.querySelector('button')!.addEventListener('click', () => this.onCancel?.());
+  }
+
+  show(name: string, onCancel: () => void): void {
+    this.label.textContent = `Loading ${name}`;
+    this.onCancel = onCancel;
+    this.update(0, undefined);
+    this.root.hidden = false;
+  }
+
+  update(read: number, total: number | undefined): void {
+    if (total) {
+      this.bar.style.width = `${Math.min(100, (100 * read) / total).toFixed(1)}%`;
+      this.bar.classList.remove('indeterminate');
+      this.bytes.textContent = `${formatBytes(read)} of ${formatBytes(total)}`;
+    } else {
+      this.bar.style.width = '100%';
+      this.bar.classList.add('indeterminate');
+      this.bytes.textContent = formatBytes(read);
+    }
+  }
+
+  /** After the bytes: the method builds GPU buffers. */
+  preparing(): void {
+    this.label.textContent = this.label.textContent!.replace(/^Loading/, 'Preparing');
+  }
+
+  hide(): void {
+    this.root.hidden = true;
+    this.onCancel = null;
+  }
+}
+
+/** Drag-and-drop anywhere on the page plus a hidden file input for the "Open file" button. */
+export class FileInputs {
+  private readonly input: HTMLInputElement;
+  private depth = 0;
+
+  constructor(
+    private readonly dropTarget: HTMLElement,
+    private readonly onFiles: (files: File[]) => void,
+  ) {
+    this.input = document.createElement('input');
+    this.input.type = 'file';
+    this.input.multiple = true;
+    this.input.hidden = true;
+    this.input.id = 'file-input';
+    document.body.append(this.input);
+    this.input.addEventListener('change', () => {
+      const files = [...(this.input.files ?? [])];
+      this.input.value = '';
+      if (files.length) this.onFiles(files);
+    });
+    window.addEventListener('dragenter', (e) => {
+      e.preventDefault();
+      this.depth++;
+      this.dropTarget.classList.add('dropping');
+    });
+    window.addEventListener('dragleave', () => {
+      if (--this.depth <= 0) this.endDrag();
+    });
+    window.addEventListener('dragover', (e) => e.preventDefault());
+    window.addEventListener('drop', (e) => {
+      e.preventDefault();
+      this.endDrag();
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length) this.onFiles(files);
+    });
+  }
+
+  pick(): void {
+    this.input.click();
+  }
+
+  private endDrag(): void {
+    this.depth = 0;
+    this.dropTarget.classList.remove('dropping');
+  }
+}
