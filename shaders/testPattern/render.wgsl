@@ -1,7 +1,7 @@
 // Test pattern: colours every pixel by the world-space direction of its camera ray.
 //
 // Reads:  frame (uniform: camera rotation rows, intrinsics, size, brightness)
-// Writes: target (rgba8unorm frame target)
+// Writes: frame_target (rgba8unorm)
 //
 // 1. Pixel (i, j) maps to the camera-space ray ((i - cx + 0.5) / fx, (j - cy + 0.5) / fy, 1), the
 //    inverse of the projection in src/camera/camera.ts (COLMAP axes: x right, y down, z forward).
@@ -22,7 +22,7 @@ struct Frame {
 };
 
 @group(0) @binding(0) var<uniform> frame: Frame;
-@group(0) @binding(1) var target: texture_storage_2d<rgba8unorm, write>;
+@group(0) @binding(1) var frame_target: texture_storage_2d<rgba8unorm, write>;
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -34,5 +34,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   // Rᵀ · ray: a sum of R's rows weighted by the ray's components.
   let ray_world = normalize(ray_camera.x * frame.row0.xyz + ray_camera.y * frame.row1.xyz + ray_camera.z * frame.row2.xyz);
   let colour = clamp(frame.brightness * (0.5 + 0.5 * ray_world), vec3<f32>(0.0), vec3<f32>(1.0));
-  textureStore(target, vec2<u32>(id.xy), vec4<f32>(colour, 1.0));
+  textureStore(frame_target, vec2<u32>(id.xy), vec4<f32>(colour, 1.0));
 }

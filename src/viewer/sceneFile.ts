@@ -187,7 +187,7 @@ function normalizeVec3(v: Vec3): Vec3 {
 }
 
 /** Index of a camera named by index or img_name, with a clear message when it does not exist. */
-export function resolveCameraRef(ref: number | string, cameras: readonly InriaCameraEntry[], where: string): number {
+export function resolveCameraRef(ref: number | string, cameras: ReadonlyArray<{ img_name?: string }>, where: string): number {
   if (typeof ref === 'number') {
     if (ref >= cameras.length) throw new SceneFileError(`${where}: camera ${ref} does not exist (the scene has ${cameras.length} cameras)`);
     return ref;

@@ -72,7 +72,7 @@ class TestPatternInstance implements MethodInstance<TestPatternParams> {
         layout: this.pipeline.getBindGroupLayout(0),
         entries: [
           { binding: 0, resource: { buffer: this.uniforms! } }, // frame
-          { binding: 1, resource: target.view }, // target
+          { binding: 1, resource: target.view }, // frame_target
         ],
       });
       this.boundTarget = target.texture;
