@@ -36,7 +36,7 @@ const viewer = new Viewer(canvas, progress, {
   loaded: () => gui?.refresh(),
 });
 const hooks = createHooks(viewer);
-(window as unknown as { nerve: typeof hooks }).nerve = hooks;
+window.nerve = hooks;
 
 // A rejected promise anywhere is a bug, but it must still reach the user rather than only the console.
 window.addEventListener('unhandledrejection', (event) => viewer.reportError(`Unexpected error: ${(event.reason as Error)?.message ?? event.reason}`));
@@ -74,7 +74,7 @@ async function start(): Promise<void> {
   hooks.ready = true;
   viewer.requestRedraw();
   if (params.url !== undefined) await viewer.openAssetUrl(params.url, params.method, params.camera);
-  else await viewer.openSceneUrl(params.scene!, params.camera);
+  else if (params.scene !== undefined) await viewer.openSceneUrl(params.scene, params.camera);
 }
 
 void start();

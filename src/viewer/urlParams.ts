@@ -6,7 +6,8 @@
  *   ?camera=K              start at camera K of the scene
  *   ?overlay=0             start with the overlay hidden
  *   ?continuous=1          redraw every frame (for measuring), not only on change
- * Without ?scene or ?url the bundled default scene opens.
+ *   ?empty=1               open nothing (the command-line tools load through window.nerve)
+ * Without ?scene, ?url or ?empty the bundled default scene opens.
  */
 
 export const DEFAULT_SCENE = 'scenes/donut.json';
@@ -33,6 +34,8 @@ export function parseViewerParams(search: string): ViewerParams {
   const scene = q.get('scene') ?? undefined;
   const url = q.get('url') ?? undefined;
   if (scene !== undefined && url !== undefined) throw new Error('Use either ?scene= or ?url=, not both');
+  const empty = flag(q.get('empty'), 'empty', false);
+  if (empty && (scene !== undefined || url !== undefined)) throw new Error('?empty=1 opens nothing; drop ?scene= / ?url=');
   if (scene === '' || url === '') throw new Error(`?${scene === '' ? 'scene' : 'url'}= needs a value`);
   const method = q.get('method') ?? undefined;
   if (method !== undefined && url === undefined) throw new Error('?method= applies to ?url= only (a scene file names its own method)');
@@ -43,7 +46,7 @@ export function parseViewerParams(search: string): ViewerParams {
     if (!Number.isInteger(camera) || camera < 0) throw new Error(`?camera=${cameraText}: expected a camera index (integer >= 0)`);
   }
   return {
-    scene: scene ?? (url === undefined ? DEFAULT_SCENE : undefined),
+    scene: scene ?? (url === undefined && !empty ? DEFAULT_SCENE : undefined),
     url,
     method,
     camera,
