@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { staticDirs } from './tools/lib/staticDirs';
 
 // Dawn in Node loads Vulkan with dlopen; on machines without a GPU it gets SwiftShader from Debian's
 // chromium package. Forked test workers inherit these, so set them before any worker starts.
@@ -11,9 +12,30 @@ if (existsSync(vkLib) && !(process.env.LD_LIBRARY_PATH ?? '').split(':').include
   process.env.LD_LIBRARY_PATH = [vkLib, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
 }
 
+/**
+ * Ships whole folders (assets/, scenes/) in the build at the URLs the dev server serves them from:
+ * the app fetches scenes and assets by URL at run time, so they must not be hashed or inlined.
+ */
+function staticDirs(dirs: string[]): Plugin {
+  const listFiles = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? listFiles(join(dir, name)) : [join(dir, name)]));
+  let root = process.cwd();
+  return {
+    name: 'nerve-static-dirs',
+    apply: 'build',
+    configResolved(config) {
+      root = config.root;
+    },
+    generateBundle() {
+      for (const file of dirs.flatMap((dir) => listFiles(resolve(root, dir)))) {
+        this.emitFile({ type: 'asset', fileName: relative(root, file).split('\\').join('/'), source: readFileSync(file) });
+      }
+    },
+  };
+}
+
 export default defineConfig({
   server: { port: 5173 },
-  // Scenes and assets are fetched by URL at run time, so the build ships them unchanged.
   plugins: [staticDirs(['assets', 'scenes'])],
   build: { target: 'es2022', sourcemap: true },
   test: {

@@ -218,8 +218,8 @@ export function cameraOnPath(keys: readonly InriaCameraEntry[], t: number, secon
   const segments = loop ? keys.length : keys.length - 1;
   let u = t / seconds;
   u = loop ? u - Math.floor(u) : Math.max(0, Math.min(1, u));
-  const s = Math.min(segments - 1e-9, u * segments);
-  const i = Math.floor(s);
+  const s = u * segments;
+  const i = Math.min(segments - 1, Math.floor(s));
   const f = s - i;
   const a = cameraFromInria(keys[i]!, width, height);
   const b = cameraFromInria(keys[(i + 1) % keys.length]!, width, height);
