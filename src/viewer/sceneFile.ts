@@ -16,6 +16,7 @@
  *   }
  */
 import type { InriaCameraEntry, Vec3 } from '../camera/camera';
+import { parseInriaCameras } from '../camera/camerasJson';
 import type { PaperRate } from '../methods/types';
 
 export interface CameraPathSpec {
@@ -54,30 +55,13 @@ function isFiniteNumber(v: Json): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** Checks one INRIA cameras.json entry; returns problems prefixed with `path`. */
-export function inriaEntryProblems(entry: Json, path: string): string[] {
-  if (!isObject(entry)) return [`${path}: must be an object with width, height, position, rotation, fx, fy`];
-  const problems: string[] = [];
-  for (const key of ['width', 'height', 'fx', 'fy'] as const) {
-    if (!isFiniteNumber(entry[key]) || (entry[key] as number) <= 0) problems.push(`${path}.${key}: must be a positive number`);
+/** Validated entries of a cameras.json document (engineer B's parser), with the file named in errors. */
+export function readCamerasDocument(json: Json, where: string): InriaCameraEntry[] {
+  try {
+    return parseInriaCameras(json);
+  } catch (error) {
+    throw new SceneFileError(`${where}: ${(error as Error).message}`);
   }
-  const position = entry.position;
-  if (!Array.isArray(position) || position.length !== 3 || !position.every(isFiniteNumber)) {
-    problems.push(`${path}.position: must be 3 finite numbers`);
-  }
-  const rotation = entry.rotation;
-  if (!Array.isArray(rotation) || rotation.length !== 3 || !rotation.every((r) => Array.isArray(r) && r.length === 3 && r.every(isFiniteNumber))) {
-    problems.push(`${path}.rotation: must be a 3x3 array of finite numbers (camera-to-world rows)`);
-  }
-  return problems;
-}
-
-/** Validates an INRIA cameras.json document (a non-empty array of entries). */
-export function parseInriaCameras(json: Json, where: string): InriaCameraEntry[] {
-  if (!Array.isArray(json) || json.length === 0) throw new SceneFileError(`${where}: a cameras.json must be a non-empty array of cameras`);
-  const problems = json.flatMap((entry, i) => inriaEntryProblems(entry, `[${i}]`));
-  if (problems.length) throw new SceneFileError(`${where}:\n  ${problems.slice(0, 8).join('\n  ')}${problems.length > 8 ? `\n  ... ${problems.length - 8} more` : ''}`);
-  return json as InriaCameraEntry[];
 }
 
 function vec3(v: Json, path: string, problems: string[], range?: [number, number]): Vec3 | undefined {
@@ -118,9 +102,11 @@ export function parseSceneFile(json: Json, where: string, knownMethods: readonly
   if (json.cameras !== undefined) {
     if (typeof json.cameras === 'string' && json.cameras.length > 0) cameras = json.cameras;
     else if (Array.isArray(json.cameras) && json.cameras.length > 0) {
-      const entryProblems = json.cameras.flatMap((entry, i) => inriaEntryProblems(entry, `cameras[${i}]`));
-      problems.push(...entryProblems);
-      cameras = json.cameras as InriaCameraEntry[];
+      try {
+        cameras = parseInriaCameras(json.cameras);
+      } catch (error) {
+        problems.push(`cameras: ${(error as Error).message}`);
+      }
     } else problems.push('cameras: must be the URL of a cameras.json or a non-empty array of cameras.json entries');
   }
 

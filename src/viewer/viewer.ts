@@ -15,7 +15,7 @@ import { CanvasBlit, FrameTargetTexture, readFrameTarget } from './frameTarget';
 import { assetName, meteredStream, openAssetStream, readJson, type AssetRef } from './loading';
 import type { ProgressView } from './loading';
 import type { OverlaySnapshot } from './overlay';
-import { parseInriaCameras, parseSceneFile, resolveCameraRef, type CameraPathSpec, type SceneFile } from './sceneFile';
+import { readCamerasDocument, parseSceneFile, resolveCameraRef, type CameraPathSpec, type SceneFile } from './sceneFile';
 import { cameraFromView, cameraOnPath, fitCamera, upFromCameras, viewFramingBounds, viewFromCamera, type ViewState } from './view';
 
 /** Everything needed to (re)open what the user looks at; kept to reload after device loss or a method switch. */
@@ -196,7 +196,7 @@ export class Viewer {
       let cameras: InriaCameraEntry[] | undefined;
       for (const file of jsons) {
         const json = await readJson({ kind: 'file', file }, signal);
-        if (Array.isArray(json)) cameras = parseInriaCameras(json, file.name);
+        if (Array.isArray(json)) cameras = readCamerasDocument(json, file.name);
         else return sceneRequest(parseSceneFile(json, file.name, methodIds()), resolve);
       }
       if (assets.length > 1) throw new Error(`Drop one asset at a time (got ${assets.map((f) => f.name).join(', ')}), or a scene .json with its files.`);
@@ -276,7 +276,7 @@ export class Viewer {
     let entries: InriaCameraEntry[] = [];
     if (request.cameras && !Array.isArray(request.cameras)) {
       const ref = request.cameras;
-      entries = parseInriaCameras(await readJson(ref, signal), ref.kind === 'file' ? ref.file.name : ref.url);
+      entries = readCamerasDocument(await readJson(ref, signal), ref.kind === 'file' ? ref.file.name : ref.url);
       request = { ...request, cameras: entries };
     } else if (request.cameras) entries = request.cameras;
 

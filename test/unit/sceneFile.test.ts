@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseInriaCameras, parseSceneFile, resolveCameraRef, SceneFileError } from '../../src/viewer/sceneFile';
+import { readCamerasDocument, parseSceneFile, resolveCameraRef, SceneFileError } from '../../src/viewer/sceneFile';
 
 const METHODS = ['gaussians3d', 'testPattern'];
 const camera = { id: 0, img_name: 'a', width: 40, height: 30, position: [0, 0, -2], rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], fx: 50, fy: 50 };
@@ -50,9 +50,7 @@ describe('scene files', () => {
   });
 
   test('cameras: bad entries, references without cameras, short paths, zero up', () => {
-    expect(problems({ method: 'testPattern', asset: 'a', cameras: [{ ...camera, rotation: [[1, 0], [0, 1, 0], [0, 0, 1]], fx: 0 }] })).toMatch(
-      /cameras\[0\]\.fx: must be a positive number[\s\S]*cameras\[0\]\.rotation: must be a 3x3/,
-    );
+    expect(problems({ method: 'testPattern', asset: 'a', cameras: [camera, { ...camera, fx: 0 }] })).toContain("cameras: cameras.json entry 1: 'fx' must be a positive number");
     expect(problems({ method: 'testPattern', asset: 'a', camera: 0 })).toContain('camera: names a camera but the scene has no cameras');
     expect(problems({ method: 'testPattern', asset: 'a', cameras: 'c.json', cameraPath: { cameras: [0], seconds: 0 } })).toMatch(
       /cameraPath\.cameras: needs at least 2[\s\S]*cameraPath\.seconds: must be a positive number/,
@@ -63,10 +61,10 @@ describe('scene files', () => {
   });
 
   test('cameras.json documents and camera references', () => {
-    expect(parseInriaCameras([camera], 'c.json')).toHaveLength(1);
-    expect(() => parseInriaCameras([], 'c.json')).toThrow(/non-empty array/);
-    expect(() => parseInriaCameras({ cameras: [] }, 'c.json')).toThrow(/non-empty array/);
-    expect(() => parseInriaCameras([{ ...camera, position: [0, 0] }], 'c.json')).toThrow(/c\.json:\n {2}\[0\]\.position: must be 3 finite numbers/);
+    expect(readCamerasDocument([camera], 'c.json')).toHaveLength(1);
+    expect(() => readCamerasDocument([], 'c.json')).toThrow('c.json: cameras.json has no cameras');
+    expect(() => readCamerasDocument({ cameras: [] }, 'c.json')).toThrow('c.json: cameras.json must be an array');
+    expect(() => readCamerasDocument([{ ...camera, position: [0, 0] }], 'c.json')).toThrow("c.json: cameras.json entry 0: 'position' must be 3 finite numbers");
     const list = [camera, { ...camera, img_name: 'b' }];
     expect(resolveCameraRef(1, list, 's')).toBe(1);
     expect(resolveCameraRef('b', list, 's')).toBe(1);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, openSync, readSync, closeSync } from 'node:fs
 import { dirname, resolve } from 'node:path';
 import { cameraFromInria, type Camera, type InriaCameraEntry } from '../../src/camera/camera';
 import { methodForAsset, methodIds } from '../../src/methods/registry';
-import { parseInriaCameras, parseSceneFile, resolveCameraRef, type SceneFile } from '../../src/viewer/sceneFile';
+import { readCamerasDocument, parseSceneFile, resolveCameraRef, type SceneFile } from '../../src/viewer/sceneFile';
 
 export interface SceneInput {
   /** The scene, with every path relative to `baseDir`. */
@@ -61,13 +61,13 @@ export function loadSceneInput(input: string, overrides: SceneOverrides): SceneI
   let entries: InriaCameraEntry[] | undefined;
   if (overrides.camera) {
     const camerasPath = resolve(overrides.camera);
-    entries = parseInriaCameras(readJsonFile(camerasPath), overrides.camera);
+    entries = readCamerasDocument(readJsonFile(camerasPath), overrides.camera);
     // Inline the entries: the scene's own directory may not contain the cameras file.
     scene.cameras = entries;
     scene.camera = overrides.cameraIndex ?? 0;
     scene.cameraPath = undefined;
   } else if (scene.cameras !== undefined) {
-    entries = typeof scene.cameras === 'string' ? parseInriaCameras(readJsonFile(resolve(baseDir, scene.cameras)), scene.cameras) : scene.cameras;
+    entries = typeof scene.cameras === 'string' ? readCamerasDocument(readJsonFile(resolve(baseDir, scene.cameras)), scene.cameras) : scene.cameras;
     if (overrides.cameraIndex !== undefined) scene.camera = overrides.cameraIndex;
   } else if (overrides.cameraIndex !== undefined) {
     throw new Error('--camera-index needs cameras: pass --camera cameras.json or a scene with "cameras"');
