@@ -16,10 +16,6 @@ export function abortError(): DOMException {
   return new DOMException('Loading was cancelled', 'AbortError');
 }
 
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'AbortError';
-}
-
 export class ChunkReader {
   /** Bytes taken from the stream so far (pushed-back bytes are not counted twice). */
   bytesRead = 0;
@@ -198,7 +194,7 @@ export function streamFromBytes(bytes: Uint8Array, chunkSize = 1 << 20): Readabl
         return;
       }
       const end = Math.min(bytes.byteLength, offset + chunkSize);
-      controller.enqueue(bytes.slice(offset, end));
+      controller.enqueue(bytes.subarray(offset, end));
       offset = end;
     },
   });

@@ -171,7 +171,7 @@ describe('INRIA .ply loader: bad input gives clear errors', () => {
 
   test('missing required properties are all named', async () => {
     const renamed = editHeader(donut, (h) => h.replace('property float opacity', 'property float opacitx').replace('property float rot_3', 'property float rot_x'));
-    await expect(loadSplatBytes('m.ply', renamed)).rejects.toThrow('m.ply: not an INRIA 3DGS PLY, the vertex element is missing opacity, rot_3');
+    await expect(loadSplatBytes('m.ply', renamed)).rejects.toThrow("m.ply: PLY element 'vertex' is missing the properties opacity, rot_3");
     const noVertex = editHeader(donut, (h) => h.replace('element vertex', 'element points'));
     await expect(loadSplatBytes('p.ply', noVertex)).rejects.toThrow("p.ply: PLY has no 'vertex' element (it has 'points')");
   });

@@ -7,7 +7,7 @@
  * f_rest is channel-major: f_rest_{c·(K−1) + k−1} is channel c of coefficient k ≥ 1, K = (degree+1)².
  * Activations: opacity = sigmoid, scale = exp, quaternion normalised (zero → identity, with a warning).
  */
-import { elementDataAfter, elementDataOffset, findElement, scalarReader, type PlyElement, type PlyHeader, type ScalarReader } from '../../formats/ply';
+import { elementDataAfter, elementDataOffset, findElement, findProperty, requireProperties, scalarReader, type PlyElement, type PlyHeader, type ScalarReader } from '../../formats/ply';
 import type { ChunkReader } from '../../formats/stream';
 import type { AssetSource } from '../types';
 import { SplatCloudBuilder } from './cloudBuilder';
@@ -42,17 +42,14 @@ interface InriaLayout {
 /** Which properties an INRIA PLY vertex element needs, read by name; errors name what is missing or unusable. */
 function inriaLayout(vertex: PlyElement, name: string): InriaLayout {
   const field = (prop: string): Field => {
-    const p = vertex.properties.find((q) => q.name === prop)!;
+    const p = findProperty(vertex, prop)!;
     if (p.type !== 'float32' && p.type !== 'float64') {
       throw new Error(`${name}: PLY property '${prop}' is ${p.type}; INRIA 3DGS properties must be float or double`);
     }
     return { offset: p.offset, read: scalarReader(p.type) };
   };
   const required = ['x', 'y', 'z', 'f_dc_0', 'f_dc_1', 'f_dc_2', 'opacity', 'scale_0', 'scale_1', 'scale_2', 'rot_0', 'rot_1', 'rot_2', 'rot_3'];
-  const missing = required.filter((p) => !vertex.properties.some((q) => q.name === p));
-  if (missing.length) {
-    throw new Error(`${name}: not an INRIA 3DGS PLY, the vertex element is missing ${missing.join(', ')}`);
-  }
+  requireProperties(vertex, required, name);
   const restIndices = vertex.properties
     .map((p) => /^f_rest_(\d+)$/.exec(p.name))
     .filter((m): m is RegExpExecArray => m !== null)
