@@ -3,7 +3,9 @@
  * file extension for header-less formats (.splat). Decoding runs as chunks arrive, with the
  * source's progress callback and AbortSignal; every failure is an Error whose message names the file.
  */
-import { findElement, findProperty, isPlyMagic, readPlyHeader } from '../../formats/ply';
+import { decodeCompressedPly, isCompressedPlyHeader } from '../../formats/compressedPly';
+import { decodeOtherSplatFormat, OTHER_SPLAT_EXTENSIONS, SNIFF_BYTES, sniffOtherSplatFormat } from '../../formats/detect';
+import { isPlyMagic, readPlyHeader } from '../../formats/ply';
 import { ChunkReader, streamFromBytes } from '../../formats/stream';
 import type { AssetSource } from '../types';
 import { decodeInriaPly } from './plyLoader';
@@ -11,11 +13,11 @@ import type { SplatCloud } from './splatCloud';
 import { decodeAntimatterSplat } from './splatLoader';
 
 /** Extensions this loader opens (lower case, with the dot). */
-export const SPLAT_SCENE_EXTENSIONS = ['.ply', '.splat'] as const;
+export const SPLAT_SCENE_EXTENSIONS = ['.ply', '.splat', ...OTHER_SPLAT_EXTENSIONS] as const;
 
 /** Content sniffing on the first bytes: only PLY has a magic; .splat is known by its extension. */
 export function sniffSplatScene(head: Uint8Array): boolean {
-  return isPlyMagic(head);
+  return isPlyMagic(head) || sniffOtherSplatFormat(head);
 }
 
 function extensionOf(name: string): string {
@@ -27,20 +29,19 @@ function extensionOf(name: string): string {
 export async function loadSplatScene(source: AssetSource): Promise<SplatCloud> {
   const reader = new ChunkReader(source);
   try {
-    const head = await reader.peek(4);
+    const head = await reader.peek(SNIFF_BYTES);
     if (head.byteLength === 0) throw new Error(`${source.name} is empty (0 bytes)`);
     if (isPlyMagic(head)) {
       const header = await readPlyHeader(reader, source.name);
-      const vertex = findElement(header, 'vertex');
-      if (findElement(header, 'chunk') && vertex && findProperty(vertex, 'packed_position')) {
-        throw new Error(`${source.name} is a SuperSplat compressed PLY, which is not supported yet`);
-      }
+      if (isCompressedPlyHeader(header)) return await decodeCompressedPly(reader, header, source);
       return await decodeInriaPly(reader, header, source);
     }
+    const other = await decodeOtherSplatFormat(reader, head, source);
+    if (other) return other;
     const extension = extensionOf(source.name);
     if (extension === '.splat') return await decodeAntimatterSplat(reader, source);
     if (extension === '.ply') throw new Error(`${source.name} is not a PLY file (it does not start with the line "ply")`);
-    throw new Error(`${source.name}: unknown file type; 3DGS scenes open from INRIA binary .ply or antimatter15 .splat`);
+    throw new Error(`${source.name}: unknown file type; 3DGS scenes open from .ply (INRIA or compressed), .splat, .ksplat, .spz or .sog`);
   } finally {
     await reader.close();
   }
