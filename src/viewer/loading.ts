@@ -12,6 +12,17 @@ export function assetName(ref: AssetRef): string {
   return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || ref.url;
 }
 
+/**
+ * Servers with a single-page-app fallback (vite dev/preview, most static hosts) answer a missing
+ * file with index.html and status 200; name that instead of feeding HTML to a parser.
+ */
+function checkNotHtmlFallback(response: Response, url: string): void {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.startsWith('text/html') && !/\.html?$/i.test(new URL(url, location.href).pathname)) {
+    throw new Error(`Could not load ${url}: the server sent an HTML page instead (HTTP ${response.status}); the file is probably missing`);
+  }
+}
+
 /** The bytes of an asset as a stream, with the total size when known. */
 export async function openAssetStream(ref: AssetRef, signal: AbortSignal): Promise<{ stream: ReadableStream<Uint8Array>; size?: number }> {
   if (ref.kind === 'file') return { stream: ref.file.stream(), size: ref.file.size };
@@ -23,6 +34,7 @@ export async function openAssetStream(ref: AssetRef, signal: AbortSignal): Promi
     throw new Error(`Could not fetch ${ref.url}: ${(error as Error).message}`);
   }
   if (!response.ok) throw new Error(`Could not load ${ref.url}: HTTP ${response.status} ${response.statusText}`.trim());
+  checkNotHtmlFallback(response, ref.url);
   if (!response.body) throw new Error(`Could not load ${ref.url}: the response has no body`);
   // Content-Length counts compressed bytes when the server compresses; then the total is unknown.
   const length = Number(response.headers.get('content-length'));
@@ -44,6 +56,7 @@ export async function readJson(ref: AssetRef, signal?: AbortSignal): Promise<unk
       throw new Error(`Could not fetch ${name}: ${(error as Error).message}`);
     }
     if (!response.ok) throw new Error(`Could not load ${name}: HTTP ${response.status} ${response.statusText}`.trim());
+    checkNotHtmlFallback(response, ref.url);
     text = await response.text();
   }
   try {

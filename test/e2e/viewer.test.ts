@@ -1,0 +1,169 @@
+/**
+ * The viewer in headless Chromium (WebGPU on SwiftShader), driven through window.nerve at 320x240:
+ * it renders, the overlay carries real numbers, switching and reloading leak no GPU memory,
+ * device loss is recovered in place, and bad input gives a message while the page keeps working.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openApp, type AppPage } from '../helpers/page';
+
+const VIEWPORT = { width: 320, height: 240 };
+
+/** Share of pixels that differ from the first pixel (a blank or single-colour frame gives 0). */
+async function frameVariety(app: AppPage): Promise<{ width: number; height: number; varied: number }> {
+  return app.page.evaluate(async () => {
+    await window.nerve.renderFrames(1);
+    const frame = await window.nerve.readFrame();
+    const bytes = Uint8Array.from(atob(frame.base64), (c) => c.charCodeAt(0));
+    let varied = 0;
+    for (let i = 0; i < bytes.length; i += 4) {
+      if (Math.abs(bytes[i]! - bytes[0]!) + Math.abs(bytes[i + 1]! - bytes[1]!) + Math.abs(bytes[i + 2]! - bytes[2]!) > 6) varied++;
+    }
+    return { width: frame.width, height: frame.height, varied: varied / (bytes.length / 4) };
+  });
+}
+
+async function waitReady(app: AppPage): Promise<void> {
+  await app.page.waitForFunction(() => window.nerve?.ready || window.nerve?.error, null, { timeout: 120_000 });
+  await app.page.evaluate(() => window.nerve.idle());
+}
+
+describe('viewer', () => {
+  let app: AppPage;
+  beforeAll(async () => {
+    app = await openApp('?scene=scenes/test-pattern.json', VIEWPORT);
+    await waitReady(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  test('a scene renders a non-blank frame the size of the canvas', async () => {
+    expect(await app.page.evaluate(() => window.nerve.error)).toBeNull();
+    expect(await app.page.evaluate(() => window.nerve.method)).toBe('testPattern');
+    const frame = await frameVariety(app);
+    expect([frame.width, frame.height]).toEqual([VIEWPORT.width, VIEWPORT.height]);
+    expect(frame.varied).toBeGreaterThan(0.5);
+    expect(app.problems).toEqual([]);
+  });
+
+  test('the overlay shows FPS, GPU time per pass, memory and stats; H hides it', async () => {
+    await app.page.evaluate(() => window.nerve.renderFrames(3));
+    const overlay = app.page.locator('#overlay');
+    await expect.poll(() => overlay.textContent(), { timeout: 10_000 }).toMatch(/testPattern\s+[\d.]+ ms/);
+    const text = (await overlay.textContent())!;
+    expect(text).toMatch(/FPS (idle|[\d.]+)/);
+    expect(text).toMatch(/CPU [\d.]+ ms/);
+    expect(text).toMatch(/blit\s+[\d.]+ ms/);
+    expect(text).toMatch(/GPU memory [\d.]+ KB/);
+    expect(text).toMatch(/Viewer\s+300\.0 KB \(1\)/);
+    expect(text).toContain('asset bytes: 2,555,305');
+    expect(text).toContain('320x240 px');
+    const gpuMs = await app.page.evaluate(() => window.nerve.gpuMs());
+    expect(Object.keys(gpuMs).sort()).toEqual(['blit', 'testPattern']);
+    await app.page.locator('#view').click();
+    await app.page.keyboard.press('h');
+    expect(await overlay.isHidden()).toBe(true);
+    await app.page.keyboard.press('Backquote');
+    expect(await overlay.isVisible()).toBe(true);
+    expect(app.problems).toEqual([]);
+  });
+
+  test('dragging on the canvas moves the camera and redraws', async () => {
+    const before = await app.page.evaluate(() => window.nerve.frameCount);
+    const box = (await app.page.locator('#view').boundingBox())!;
+    const first = await app.page.evaluate(async () => (await window.nerve.readFrame()).base64);
+    await app.page.mouse.move(box.x + 100, box.y + 100);
+    await app.page.mouse.down();
+    await app.page.mouse.move(box.x + 160, box.y + 130, { steps: 4 });
+    await app.page.mouse.up();
+    await app.page.waitForFunction((n) => window.nerve.frameCount > n, before);
+    await app.page.evaluate(() => window.nerve.renderFrames(1));
+    const second = await app.page.evaluate(async () => (await window.nerve.readFrame()).base64);
+    expect(second).not.toBe(first);
+    expect(app.problems).toEqual([]);
+  });
+
+  test('10 method switches and reloads return GPU memory to its baseline', async () => {
+    const baseline = await app.page.evaluate(() => window.nerve.memory());
+    for (let i = 0; i < 10; i++) {
+      const errors = await app.page.evaluate(async () => [await window.nerve.reload(), await window.nerve.openScene('scenes/test-pattern.json')]);
+      expect(errors).toEqual([null, null]);
+      await app.page.evaluate(() => window.nerve.renderFrames(1));
+    }
+    const after = await app.page.evaluate(() => window.nerve.memory());
+    expect(after.byOwner).toEqual(baseline.byOwner);
+    expect(after.totalBytes).toBe(baseline.totalBytes);
+    expect(after.liveLabels.sort()).toEqual(baseline.liveLabels.sort());
+    expect(app.problems).toEqual([]);
+  });
+
+  test('a bad file dropped on the page gives a clear message and the viewer keeps working', async () => {
+    await app.page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array([1, 2, 3, 4])], 'broken.xyz'));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }));
+    });
+    await app.page.evaluate(() => window.nerve.idle());
+    const message = app.page.locator('#message');
+    await expect.poll(() => message.textContent()).toContain("No method opens 'broken.xyz'");
+    expect(await message.getAttribute('class')).toBe('error');
+    expect(await app.page.evaluate(() => window.nerve.method)).toBe('testPattern');
+    expect((await frameVariety(app)).varied).toBeGreaterThan(0.5);
+    expect(await app.page.evaluate(() => window.nerve.openScene('scenes/test-pattern.json'))).toBeNull();
+    expect(await message.isHidden()).toBe(true);
+    expect(app.problems).toEqual([]);
+  });
+
+  test('a bad scene file names every problem', async () => {
+    const error = await app.page.evaluate(() => window.nerve.openSceneObject({ method: 'nope', assets: 'x' }, '/'));
+    expect(error).toContain("assets: unknown key");
+    expect(error).toContain("method: 'nope' is not a registered method");
+    expect(error).toContain('asset: required');
+    expect(app.problems).toEqual([]);
+  });
+
+  test('device loss: a new device, the scene reloaded in place, memory as before', async () => {
+    const before = await app.page.evaluate(() => ({ generation: window.nerve.deviceGeneration, memory: window.nerve.memory() }));
+    await app.page.evaluate(() => window.nerve.loseDevice());
+    await app.page.waitForFunction((g) => window.nerve.deviceGeneration > g, before.generation, { timeout: 60_000 });
+    await app.page.waitForFunction(() => window.nerve.method === 'testPattern' && !window.nerve.loading, null, { timeout: 60_000 });
+    await app.page.evaluate(() => window.nerve.idle());
+    expect(await app.page.evaluate(() => window.nerve.error)).toBeNull();
+    expect((await frameVariety(app)).varied).toBeGreaterThan(0.5);
+    const after = await app.page.evaluate(() => window.nerve.memory());
+    expect(after.byOwner).toEqual(before.memory.byOwner);
+    expect(app.problems).toEqual([]);
+  });
+});
+
+describe('viewer error pages', () => {
+  // vite preview answers a missing file with index.html (single-page-app fallback), as many hosts do.
+  test('?url= of a missing file says so in the page', async () => {
+    const app = await openApp('?url=assets/missing.ply&method=testPattern', VIEWPORT);
+    try {
+      await waitReady(app);
+      const message = app.page.locator('#message');
+      await expect.poll(() => message.textContent(), { timeout: 30_000 }).toMatch(/Could not load .*assets\/missing\.ply: .*the file is probably missing/);
+      expect(await app.page.evaluate(() => window.nerve.error)).toMatch(/missing\.ply/);
+      // Only the browser's own network log line for the 404 may appear.
+      expect(app.problems.filter((p) => !/Failed to load resource.*404/.test(p))).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('without navigator.gpu the page explains what is missing', async () => {
+    const app = await openApp('about:blank', VIEWPORT);
+    try {
+      await app.page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+      const { inject } = await import('vitest');
+      await app.page.goto(new URL('?scene=scenes/test-pattern.json', inject('baseUrl')).href);
+      await app.page.waitForFunction(() => window.nerve?.error, null, { timeout: 30_000 });
+      const message = (await app.page.locator('#message').textContent())!;
+      expect(message).toContain('does not expose WebGPU (navigator.gpu is missing)');
+      expect(app.problems).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
