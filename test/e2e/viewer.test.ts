@@ -3,6 +3,8 @@
  * it renders, the overlay carries real numbers, switching and reloading leak no GPU memory,
  * device loss is recovered in place, and bad input gives a message while the page keeps working.
  */
+import { readFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openApp, type AppPage } from '../helpers/page';
 
@@ -80,6 +82,20 @@ describe('viewer', () => {
     await app.page.evaluate(() => window.nerve.renderFrames(1));
     const second = await app.page.evaluate(async () => (await window.nerve.readFrame()).base64);
     expect(second).not.toBe(first);
+    expect(app.problems).toEqual([]);
+  });
+
+  test('the screenshot button downloads exactly the frame target as PNG', async () => {
+    await app.page.evaluate(() => window.nerve.renderFrames(1));
+    const frame = await app.page.evaluate(() => window.nerve.readFrame());
+    // The panel starts folded on small screens.
+    await app.page.locator('.lil-title', { hasText: 'nerve' }).click();
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.getByText('screenshot (PNG)').click()]);
+    const png = PNG.sync.read(readFileSync((await download.path())!));
+    expect([png.width, png.height]).toEqual([frame.width, frame.height]);
+    expect(png.data.equals(Buffer.from(frame.base64, 'base64'))).toBe(true);
+    expect(download.suggestedFilename()).toBe('donut_sh0-320x240.png');
+    await app.page.locator('.lil-title', { hasText: 'nerve' }).click();
     expect(app.problems).toEqual([]);
   });
 

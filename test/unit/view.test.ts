@@ -5,6 +5,7 @@ import {
   cameraOnPath,
   eyeOf,
   fitCamera,
+  look,
   lookRotation,
   mat3FromQuat,
   MAX_PITCH,
@@ -83,6 +84,15 @@ describe('controls', () => {
     expect(v.distance).toBe(4);
     expect(v.pitch).toBe(MAX_PITCH);
     expect(v.yaw).toBeCloseTo(0.7 - Math.PI / 2, 12);
+  });
+
+  test('fly look turns about the eye', () => {
+    const v = view();
+    const eye = eyeOf(v);
+    look(v, 40, 25, 240);
+    expectClose(eyeOf(v), eye, 1e-12);
+    expect(v.yaw).toBeCloseTo(0.7 - (40 * 0.9) / 240, 12);
+    expect(v.pitch).toBeCloseTo(-0.3 - (25 * 0.9) / 240, 12);
   });
 
   test('pan keeps the point at the target depth under the cursor', () => {
