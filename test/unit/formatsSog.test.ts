@@ -75,7 +75,7 @@ describe('SOG v2 folders: playbot levels of detail (no other-format twin)', () =
   test('dropped folder files (webkitRelativePath) form a bundle without the folder name', async () => {
     const folder = 'splats/sog/playbot/6_0';
     const files = readdirSync(DATA_DIR + folder).map((name) => {
-      const file = new File([readData(`${folder}/${name}`)], name);
+      const file = new File([readData(`${folder}/${name}`).slice()], name);
       Object.defineProperty(file, 'webkitRelativePath', { value: `6_0/${name}` });
       return file;
     });

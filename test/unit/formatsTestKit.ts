@@ -103,7 +103,7 @@ export interface SpzStreams {
 }
 
 /** A legacy (v2/v3) SPZ payload without the gzip wrapper, optionally with trailing extension records. */
-export function spzLegacyPayload(version: 2 | 3, count: number, shDegree: number, fractionalBits: number, s: SpzStreams, extensions = new Uint8Array(0)): Uint8Array {
+export function spzLegacyPayload(version: 2 | 3, count: number, shDegree: number, fractionalBits: number, s: SpzStreams, extensions: Uint8Array = new Uint8Array(0)): Uint8Array {
   const header = new Uint8Array(16);
   const view = new DataView(header.buffer);
   view.setUint32(0, 0x5053474e, true);
@@ -114,7 +114,7 @@ export function spzLegacyPayload(version: 2 | 3, count: number, shDegree: number
 }
 
 /** An SPZ v4 file: header, extension records, TOC and one raw ZSTD frame per stream. */
-export function spzV4(count: number, shDegree: number, fractionalBits: number, s: SpzStreams, extensions = new Uint8Array(0)): Uint8Array {
+export function spzV4(count: number, shDegree: number, fractionalBits: number, s: SpzStreams, extensions: Uint8Array = new Uint8Array(0)): Uint8Array {
   const streams = [s.positions, s.alphas, s.colors, s.scales, s.rotations, s.sh].filter((x) => x.length > 0);
   const frames = streams.map(zstdRawFrame);
   const header = new Uint8Array(32);
