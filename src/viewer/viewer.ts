@@ -197,7 +197,9 @@ export class Viewer {
       for (const file of jsons) {
         const json = await readJson({ kind: 'file', file }, signal);
         if (Array.isArray(json)) cameras = readCamerasDocument(json, file.name);
-        else return sceneRequest(parseSceneFile(json, file.name, methodIds()), resolve);
+        else if (file.name === 'meta.json' && json && typeof json === 'object' && !('method' in json)) {
+          throw new Error('meta.json looks like part of a SOG folder: the viewer opens single files, so drop the .sog (zip) instead.');
+        } else return sceneRequest(parseSceneFile(json, file.name, methodIds()), resolve);
       }
       if (assets.length > 1) throw new Error(`Drop one asset at a time (got ${assets.map((f) => f.name).join(', ')}), or a scene .json with its files.`);
       if (assets.length === 1) return { asset: { kind: 'file', file: assets[0]! }, time: 0, background: this.background, cameras, camera: cameras ? 0 : undefined };
