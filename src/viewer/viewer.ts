@@ -257,7 +257,10 @@ export class Viewer {
         this.lastError = null;
         this.events.clearMessage();
       } catch (error) {
-        if (controller.signal.aborted) this.events.message('Loading cancelled.', 'info');
+        // A load replaced by a newer one ends quietly; one the user cancelled says so.
+        if (controller.signal.aborted) {
+          if (this.loadController === controller) this.events.message('Loading cancelled.', 'info');
+        }
         else this.reportError((error as Error).message ?? String(error));
       } finally {
         if (this.loadController === controller) {

@@ -130,6 +130,37 @@ describe('viewer', () => {
     expect(app.problems).toEqual([]);
   });
 
+  test('the progress bar shows bytes and its cancel button stops the load, keeping the scene', async () => {
+    // A server that trickles 64 KB chunks of a 10 MB file, so the load is still running when we cancel.
+    await app.page.evaluate(() => {
+      const realFetch = window.fetch;
+      window.fetch = (input, init) => {
+        if (!String(input).endsWith('/slow.bin')) return realFetch(input, init);
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            controller.enqueue(new Uint8Array(65536));
+          },
+        });
+        return Promise.resolve(new Response(body, { headers: { 'content-length': String(10 * 1024 * 1024), 'content-type': 'application/octet-stream' } }));
+      };
+    });
+    const loading = app.page.evaluate(() => window.nerve.openUrl('/slow.bin', 'testPattern'));
+    const progress = app.page.locator('#progress');
+    await expect.poll(() => progress.locator('.progress-bytes').textContent(), { timeout: 10_000 }).toMatch(/^[\d.]+ KB of 10\.0 MB$/);
+    expect(await progress.locator('.progress-label').textContent()).toBe('Loading /slow.bin');
+    await progress.getByRole('button', { name: 'Cancel' }).click();
+    await loading;
+    expect(await progress.isHidden()).toBe(true);
+    expect(await app.page.locator('#message').textContent()).toContain('Loading cancelled.');
+    expect(await app.page.evaluate(() => ({ method: window.nerve.method, asset: window.nerve.asset, error: window.nerve.error }))).toEqual({
+      method: 'testPattern',
+      asset: 'donut_sh0.ply',
+      error: null,
+    });
+    expect(app.problems).toEqual([]);
+  });
+
   test('a bad scene file names every problem', async () => {
     const error = await app.page.evaluate(() => window.nerve.openSceneObject({ method: 'nope', assets: 'x' }, '/'));
     expect(error).toContain("assets: unknown key");
