@@ -153,25 +153,28 @@ function gunzipLegacy(bytes: Uint8Array, name: string): Uint8Array {
   return inflateBounded(bytes, { format: 'gzip', maxBytes: allowed, name });
 }
 
-/** Parses extension records (u32 type, u32 byte length, payload), skipping unknown types. */
+/**
+ * Parses extension records (u32 type, u32 byte length, payload), skipping unknown types. Records that
+ * do not parse (older writers used other layouts) are ignored with a warning: the splat data itself
+ * does not depend on them, only the frame and SH range do.
+ */
 function readExtensions(records: Uint8Array, name: string, warnings: string[]): SpzExtensions {
   const result: SpzExtensions = { coordinateSystem: RUB, shMin: -1, shMax: 1 };
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
   for (let at = 0; at < records.length; ) {
-    if (at + 8 > records.length) {
-      warnings.push(`${name}: ignored ${records.length - at} bytes of unreadable SPZ extension data`);
+    const type = at + 8 <= records.length ? view.getUint32(at, true) : 0;
+    const length = at + 8 <= records.length ? view.getUint32(at + 4, true) : 0;
+    const body = at + 8;
+    if (body > records.length || body + length > records.length) {
+      warnings.push(`${name}: ignored ${records.length - at} bytes of SPZ extension records that do not parse`);
       break;
     }
-    const type = view.getUint32(at, true);
-    const length = view.getUint32(at + 4, true);
-    const body = at + 8;
-    if (body + length > records.length) throw new Error(`${name}: SPZ extension record 0x${type.toString(16)} runs past its space`);
     if (type === EXT_COORDINATE_SYSTEM && length >= 4) {
       result.coordinateSystem = view.getUint32(body, true) || RUB;
     } else if (type === EXT_SH_QUANTIZATION && length >= 10) {
-      result.shMin = view.getFloat32(body + 2, true);
-      result.shMax = view.getFloat32(body + 6, true);
-      if (!(result.shMax > result.shMin)) throw new Error(`${name}: SPZ SH quantisation range [${result.shMin}, ${result.shMax}] is invalid`);
+      const [min, max] = [view.getFloat32(body + 2, true), view.getFloat32(body + 6, true)];
+      if (max > min) [result.shMin, result.shMax] = [min, max];
+      else warnings.push(`${name}: ignored an invalid SPZ SH quantisation range [${min}, ${max}]`);
     }
     at = body + length;
   }

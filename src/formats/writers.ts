@@ -14,11 +14,11 @@
  * each rounded and clamped to 0..255. Higher SH is dropped (the format has none).
  */
 import { SH_C0, shCoefficientCount, type SplatCloud } from '../methods/gaussians3d/splatCloud';
+import { SPLAT_RECORD_BYTES } from '../methods/gaussians3d/splatLoader';
 import { logitFor, logScaleFor, storedQuaternionFor } from './inriaValues';
 
 /** Splats encoded per chunk: a few MB per chunk at SH degree 3. */
 const SPLATS_PER_CHUNK = 16384;
-export const SPLAT_RECORD_BYTES = 32;
 
 /** Property names of an INRIA .ply vertex, in file order. */
 export function inriaPropertyNames(shDegree: SplatCloud['shDegree']): string[] {

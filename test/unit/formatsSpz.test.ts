@@ -154,6 +154,10 @@ describe('SPZ coordinate conversion (RUB → RDF)', () => {
     // An unknown record is skipped by its length.
     const withUnknown = decodeSpz(spzV4(2, 3, 12, streams, spzExtension(0x12345678, new Uint8Array(7))), 'unknown-ext.spz');
     expectCloudsBitwise(withUnknown, cloud);
+    // Records in an older layout (no length field) are ignored with a warning; the splats still load.
+    const garbled = decodeSpz(spzLegacyPayload(3, 2, 3, 12, streams, Uint8Array.from([1, 0, 0xbe, 0xad, 5, 4, 0, 0, 0x80, 0xbf])), 'old-ext.spz');
+    expect(garbled.warnings.join()).toMatch(/ignored 10 bytes of SPZ extension records/);
+    expectCloudsBitwise({ ...garbled, warnings: [] }, cloud);
   });
 
   test('a frame that needs an axis rotation (RFD, value 14) is refused with a clear message', () => {
