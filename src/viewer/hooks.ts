@@ -8,13 +8,14 @@
  *   stats(), memory(), gpuMs()         the method's stats, tracked GPU memory, GPU ms per pass
  *   openScene(url), openUrl(url, method?), openSceneObject(json, baseUrl), switchMethod(id), reload()
  *   setSize(w, h) / setSize(null)      fixed render size, or follow the canvas again
- *   showCamera(index), setBackground(rgb), setTime(t)
+ *   showCamera(index), camera(), setBackground(rgb), setTime(t)
  *   renderFrames(n)                    draws n frames and waits for the GPU
  *   readFrame()                        the frame target as base64 RGBA (no overlay)
  *   benchmark(frames, warmup)          per-frame wall and GPU ms for the CLI bench
  *   loseDevice()                       destroys the device as a driver reset would
  *   idle()                             resolves when no load is in flight
  */
+import type { Camera } from '../camera/camera';
 import type { AdapterSummary } from '../gpu/context';
 import { GpuTimer } from '../gpu/timing';
 import type { PaperRate } from '../methods/types';
@@ -58,6 +59,8 @@ export interface NerveHooks {
   reload(): Promise<string | null>;
   setSize(width: number | null, height?: number): void;
   showCamera(index: number): void;
+  /** The camera the next frame will use. */
+  camera(): Camera;
   setBackground(rgb: [number, number, number]): void;
   setTime(seconds: number): void;
   renderFrames(count: number): Promise<void>;
@@ -135,6 +138,10 @@ export function createHooks(viewer: Viewer): NerveHooks {
       viewer.requestRedraw();
     },
     showCamera: (index) => viewer.showPreset(index),
+    camera: () => {
+      const size = viewer.renderSize();
+      return viewer.currentCamera(size.width, size.height);
+    },
     setBackground(rgb) {
       viewer.background = [...rgb];
       viewer.requestRedraw();

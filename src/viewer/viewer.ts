@@ -395,10 +395,9 @@ export class Viewer {
     else this.lastFrameTime = 0;
   };
 
-  /** Render size: the fixed size, else the canvas's CSS size times devicePixelRatio (capped). */
-  private resizeIfNeeded(): void {
-    if (!this.gpu || !this.frameTarget) return;
-    const max = this.gpu.device.limits.maxTextureDimension2D;
+  /** Render size: the fixed size, else the canvas's CSS size times devicePixelRatio (capped), within the device's limit. */
+  renderSize(): { width: number; height: number } {
+    const max = this.gpu?.device.limits.maxTextureDimension2D ?? 8192;
     let width: number;
     let height: number;
     if (this.fixedSize) ({ width, height } = this.fixedSize);
@@ -407,8 +406,12 @@ export class Viewer {
       width = Math.round(this.cssSize.width * ratio);
       height = Math.round(this.cssSize.height * ratio);
     }
-    width = Math.max(1, Math.min(max, width));
-    height = Math.max(1, Math.min(max, height));
+    return { width: Math.max(1, Math.min(max, width)), height: Math.max(1, Math.min(max, height)) };
+  }
+
+  private resizeIfNeeded(): void {
+    if (!this.gpu || !this.frameTarget) return;
+    const { width, height } = this.renderSize();
     if (this.frameTarget.resize(width, height)) {
       this.canvas.width = width;
       this.canvas.height = height;
