@@ -8,7 +8,7 @@
  *   stats(), memory(), gpuMs()         the method's stats, tracked GPU memory, GPU ms per pass
  *   openScene(url), openUrl(url, method?), openSceneObject(json, baseUrl), switchMethod(id), reload()
  *   setSize(w, h) / setSize(null)      fixed render size, or follow the canvas again
- *   showCamera(index), camera(), setBackground(rgb), setTime(t)
+ *   showCamera(index), camera(), setControlMode(mode), setBackground(rgb), setTime(t)
  *   renderFrames(n)                    draws n frames and waits for the GPU
  *   readFrame()                        the frame target as base64 RGBA (no overlay)
  *   benchmark(frames, warmup)          per-frame wall and GPU ms for the CLI bench
@@ -19,6 +19,7 @@ import type { Camera } from '../camera/camera';
 import type { AdapterSummary } from '../gpu/context';
 import { GpuTimer } from '../gpu/timing';
 import type { PaperRate } from '../methods/types';
+import type { ControlMode } from './controls';
 import type { Viewer } from './viewer';
 
 export interface BenchFrames {
@@ -61,6 +62,7 @@ export interface NerveHooks {
   showCamera(index: number): void;
   /** The camera the next frame will use. */
   camera(): Camera;
+  setControlMode(mode: ControlMode): void;
   setBackground(rgb: [number, number, number]): void;
   setTime(seconds: number): void;
   renderFrames(count: number): Promise<void>;
@@ -141,6 +143,9 @@ export function createHooks(viewer: Viewer): NerveHooks {
     camera: () => {
       const size = viewer.renderSize();
       return viewer.currentCamera(size.width, size.height);
+    },
+    setControlMode(mode) {
+      viewer.controls.mode = mode;
     },
     setBackground(rgb) {
       viewer.background = [...rgb];

@@ -109,6 +109,34 @@ describe('viewer', () => {
     expect(app.problems).toEqual([]);
   });
 
+  test('keyboard: holding W moves the camera forward; fly mode looks around the eye', async () => {
+    await app.page.evaluate(() => window.nerve.openScene('scenes/test-pattern.json'));
+    const eye = () => app.page.evaluate(() => {
+      const c = window.nerve.camera();
+      const r = c.rotation;
+      const t = c.translation;
+      return [0, 1, 2].map((i) => -(r[i]! * t[0] + r[3 + i]! * t[1] + r[6 + i]! * t[2]));
+    });
+    const start = await eye();
+    await app.page.locator('#view').focus();
+    await app.page.keyboard.down('KeyW');
+    await app.page.waitForTimeout(300);
+    await app.page.keyboard.up('KeyW');
+    const moved = await eye();
+    expect(Math.hypot(...moved)).toBeLessThan(Math.hypot(...start) - 0.05);
+    // Fly mode: a drag turns the view but leaves the eye where it is.
+    await app.page.evaluate(() => window.nerve.setControlMode('fly'));
+    const box = (await app.page.locator('#view').boundingBox())!;
+    await app.page.mouse.move(box.x + 100, box.y + 100);
+    await app.page.mouse.down();
+    await app.page.mouse.move(box.x + 150, box.y + 80, { steps: 3 });
+    await app.page.mouse.up();
+    const after = await eye();
+    after.forEach((x, i) => expect(x).toBeCloseTo(moved[i]!, 9));
+    await app.page.evaluate(() => window.nerve.setControlMode('orbit'));
+    expect(app.problems).toEqual([]);
+  });
+
   test('the screenshot button downloads exactly the frame target as PNG', async () => {
     await app.page.evaluate(() => window.nerve.renderFrames(1));
     const frame = await app.page.evaluate(() => window.nerve.readFrame());
