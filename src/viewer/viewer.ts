@@ -170,14 +170,10 @@ export class Viewer {
 
   /** Opens an asset by URL; the method follows from the file unless given. */
   async openAssetUrl(url: string, method?: string, camera?: number): Promise<void> {
-    if (method !== undefined) methodById(method);
-    await this.run(url, async () => ({
-      asset: { kind: 'url', url: new URL(url, location.href).href },
-      method,
-      time: 0,
-      background: this.background,
-      camera,
-    }));
+    await this.run(url, async () => {
+      if (method !== undefined) methodById(method);
+      return { asset: { kind: 'url', url: new URL(url, location.href).href }, method, time: 0, background: this.background, camera };
+    });
   }
 
   /**
@@ -213,8 +209,7 @@ export class Viewer {
   async switchMethod(id: string): Promise<void> {
     const current = this.current;
     if (!current || current.definition.id === id) return;
-    methodById(id);
-    await this.run(id, async () => ({ ...current.request, method: id }), { keepView: true });
+    await this.run(id, async () => ({ ...current.request, method: methodById(id).id }), { keepView: true });
   }
 
   /** Reloads what is open (after device loss, or to check teardown), keeping the view. */
