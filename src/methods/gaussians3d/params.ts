@@ -1,0 +1,48 @@
+/**
+ * Parameters of the 3DGS renderer. They flow one way: this object → lil-gui → the renderer, which
+ * reads them every frame (scalars into the frame uniforms; the sort back-end and the debug view
+ * select objects or pipeline variants, rebuilt only when the value changes).
+ */
+import type GUI from 'lil-gui';
+import type { GpuFeatures } from '../../gpu/context';
+import type { Vec3 } from '../../camera/camera';
+
+export type SortBackendChoice = 'auto' | 'portable' | 'onesweep';
+export type DebugView = 'image' | 'tileHeatmap';
+
+export interface Gaussians3dParams {
+  /** Multiplies every splat's scale (the reference rasterizer's scale_modifier). @default 1 */
+  scaleModifier: number;
+  /** Highest SH degree evaluated, clamped to the loaded scene's degree. @default 3 */
+  shDegree: number;
+  /** Use `background` instead of the scene's / viewer's background. @default false */
+  overrideBackground: boolean;
+  /** Linear RGB background when `overrideBackground` is set. @default [0, 0, 0] */
+  background: Vec3;
+  /** Radix sort back-end of the depth and tile sorts; onesweep only where the GPU supports it. @default 'auto' */
+  sortBackend: SortBackendChoice;
+  /** 'tileHeatmap' colours each tile by its number of splats (blue few, red ≥ 4096). @default 'image' */
+  debugView: DebugView;
+}
+
+export function defaultGaussians3dParams(): Gaussians3dParams {
+  return {
+    scaleModifier: 1,
+    shDegree: 3,
+    overrideBackground: false,
+    background: [0, 0, 0],
+    sortBackend: 'auto',
+    debugView: 'image',
+  };
+}
+
+export function buildGaussians3dGui(folder: GUI, params: Gaussians3dParams, features: GpuFeatures): void {
+  folder.add(params, 'scaleModifier', 0.05, 2, 0.01).name('scale modifier');
+  folder.add(params, 'shDegree', 0, 3, 1).name('SH degree');
+  folder.add(params, 'overrideBackground').name('override background');
+  folder.addColor(params, 'background').name('background');
+  // Onesweep needs subgroups; without them only the portable sort exists.
+  const backends: SortBackendChoice[] = features.subgroups ? ['auto', 'portable', 'onesweep'] : ['auto', 'portable'];
+  folder.add(params, 'sortBackend', backends).name('sort back-end');
+  folder.add(params, 'debugView', { image: 'image', 'tile heatmap': 'tileHeatmap' }).name('view');
+}

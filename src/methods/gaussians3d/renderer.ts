@@ -1,0 +1,305 @@
+/**
+ * The tile-based 3DGS forward pass on WebGPU compute (graphdeco-inria diff-gaussian-rasterization,
+ * with Brush's two-sort binning: ../shared/docs/gaussians.md §1 and §5.3):
+ *
+ *   project → depthSort → scanTileCounts → emitIntersections → tileSort → tileRanges → rasterize
+ *
+ * Every count stays on the GPU: later stages are dispatched indirectly from counts that earlier
+ * stages wrote. The only readback is a non-blocking copy of the frame counters (visible splats,
+ * intersections, overflow), used for the overlay and to grow the intersection buffers before they
+ * overflow. When a frame does overflow, the GPU writes no intersection and rasterize leaves the
+ * target untouched; the readback reports it (lastFrameComplete → false) and the next frame is
+ * encoded with grown buffers.
+ */
+import { cameraCenter } from '../../camera/camera';
+import { GpuMemory } from '../../gpu/memory';
+import type { GpuTimer } from '../../gpu/timing';
+import { RadixSort } from '../../primitives/radixSort';
+import { TileRanges } from '../../primitives/tileRanges';
+import type { FrameInput, FrameTarget } from '../types';
+import { GpuScene } from './gpuScene';
+import { FRAME_COUNTER_WORDS, DISPATCH_WORDS, FrameCounter, FrameUniformsLayout, TILE_SIZE } from './layout';
+import type { Gaussians3dParams, SortBackendChoice } from './params';
+import { EmitIntersectionsPass } from './passes/emitIntersectionsPass';
+import { ProjectPass, type FrameBuffers } from './passes/projectPass';
+import { RasterizePass } from './passes/rasterizePass';
+import { ScanTileCountsPass } from './passes/scanTileCountsPass';
+import type { SplatCloud } from './splatCloud';
+
+export const GAUSSIANS3D_PASS_NAMES = [
+  'project',
+  'depthSort',
+  'scanTileCounts',
+  'emitIntersections',
+  'tileSort',
+  'tileRanges',
+  'rasterize',
+] as const;
+
+/** Grow the intersection buffers once a frame uses this share of them… */
+const GROW_THRESHOLD = 0.85;
+/** …to this multiple of the count that frame needed. */
+const GROW_HEADROOM = 1.5;
+/** Counter readbacks in flight at once; a frame that finds none free is not read back. */
+const MAX_READBACKS = 4;
+
+export interface Gaussians3dRendererOptions {
+  /** Threads per workgroup of the 1D kernels (project, tile counts, emit). @default 256 */
+  workgroupSize?: number;
+  /** Tile intersections the buffers hold before the first growth. @default from splat count, at least 4096 */
+  initialIntersectionCapacity?: number;
+}
+
+/** Counts of the last frame that was read back. */
+export interface FrameCounts {
+  visible: number;
+  intersections: number;
+  overflow: boolean;
+}
+
+interface CounterReadback {
+  buffer: GPUBuffer;
+  /** Mapped or being mapped: not usable for another frame yet. */
+  busy: boolean;
+  /** Resolves with the frame's counts once the copy is mapped. */
+  result: Promise<FrameCounts> | null;
+}
+
+export class Gaussians3dRenderer {
+  readonly passNames = GAUSSIANS3D_PASS_NAMES;
+  readonly splatCount: number;
+  readonly shDegree: number;
+  /** Counts of the most recent frame read back; null before the first arrives. */
+  lastCounts: FrameCounts | null = null;
+
+  private readonly memory: GpuMemory;
+  private scene: GpuScene | null;
+  private readonly frame: FrameBuffers;
+  private readonly uniformData = new ArrayBuffer(FrameUniformsLayout.byteSize);
+  private readonly uniformFloats = new Float32Array(this.uniformData);
+  private readonly uniformUints = new Uint32Array(this.uniformData);
+
+  private project: ProjectPass;
+  private depthSort: RadixSort | null = null;
+  private scanTileCounts: ScanTileCountsPass;
+  private emitIntersections: EmitIntersectionsPass;
+  private tileSort: RadixSort | null = null;
+  private tileRanges: TileRanges;
+  private rasterize: RasterizePass;
+
+  private sortBackend: SortBackendChoice | null = null;
+  private tileGrid = { x: 0, y: 0 };
+  private requestedCapacity = 0;
+  private readonly readbacks: CounterReadback[] = [];
+  /** The readback recorded by the last encode, mapped in afterSubmit. */
+  private pendingReadback: CounterReadback | null = null;
+  private lastResult: Promise<FrameCounts> | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    cloud: SplatCloud,
+    options: Gaussians3dRendererOptions = {},
+  ) {
+    this.memory = GpuMemory.of(device);
+    this.splatCount = cloud.count;
+    this.shDegree = cloud.shDegree;
+    const workgroupSize = options.workgroupSize ?? 256;
+    this.scene = new GpuScene(device, cloud);
+    this.frame = {
+      uniforms: this.memory.createBuffer({
+        label: 'Gaussians3dRenderer.uniforms',
+        size: FrameUniformsLayout.byteSize,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      }),
+      counters: this.memory.createBuffer({
+        label: 'Gaussians3dRenderer.counters',
+        size: FRAME_COUNTER_WORDS * 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      }),
+      dispatch: this.memory.createBuffer({
+        label: 'Gaussians3dRenderer.dispatch',
+        size: DISPATCH_WORDS * 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT,
+      }),
+    };
+    this.project = new ProjectPass(device, this.scene, this.frame, workgroupSize);
+    this.scanTileCounts = new ScanTileCountsPass(device, cloud.count, this.frame, this.project, workgroupSize);
+    // A typical view touches a few tiles per splat; the first readbacks correct this guess.
+    const capacity = options.initialIntersectionCapacity ?? Math.max(4096, 4 * cloud.count);
+    this.emitIntersections = new EmitIntersectionsPass(device, this.frame, this.project, this.scanTileCounts, capacity, workgroupSize);
+    this.tileRanges = new TileRanges(device, { label: 'Gaussians3dRenderer.tileRanges', tileCount: 1 });
+    this.rasterize = new RasterizePass(device, this.frame);
+  }
+
+  get intersectionCapacity(): number {
+    return this.emitIntersections.capacity;
+  }
+
+  /** Records one frame into `target`. */
+  encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, params: Gaussians3dParams, timer?: GpuTimer): boolean {
+    if (!this.scene) throw new Error('Gaussians3dRenderer.encode after destroy');
+    if (frame.camera.width !== target.width || frame.camera.height !== target.height) {
+      throw new Error(`Camera is ${frame.camera.width}×${frame.camera.height} but the frame target is ${target.width}×${target.height}`);
+    }
+    this.prepare(target, params);
+    this.writeUniforms(frame, params);
+    const sortedCount = { buffer: this.frame.counters, offset: FrameCounter.sortedIntersections * 4 };
+    this.tileRanges.setInputs(this.emitIntersections.tileIdFromIsect!, sortedCount);
+    this.rasterize.setInputs({
+      tileRanges: this.tileRanges.ranges!,
+      splatIdFromIsect: this.emitIntersections.splatIdFromIsect!,
+      projected: this.project.projected!,
+      target,
+    });
+
+    encoder.clearBuffer(this.frame.counters);
+    this.project.encode(encoder, timer);
+    this.depthSort!.encode(encoder, 32, timer);
+    this.scanTileCounts.encode(encoder, timer);
+    this.emitIntersections.encode(encoder, timer);
+    this.tileSort!.encode(encoder, 32 - Math.clz32(this.tileGrid.x * this.tileGrid.y), timer);
+    this.tileRanges.encode(encoder, timer);
+    this.rasterize.encode(encoder, params.debugView, timer);
+
+    this.recordReadback(encoder);
+    return true;
+  }
+
+  /** The buffers of the last frame's projection, for tests and debugging tools (valid until the next encode). */
+  debugBuffers(): Record<'counters' | 'globalFromCompactId' | 'projected' | 'tileRects' | 'depthKeys' | 'depthOrder', GPUBuffer> {
+    const p = this.project;
+    return {
+      counters: this.frame.counters,
+      globalFromCompactId: p.globalFromCompactId!,
+      projected: p.projected!,
+      tileRects: p.tileRects!,
+      depthKeys: p.depthKeys!,
+      depthOrder: p.depthOrder!,
+    };
+  }
+
+  /** Maps this frame's counter copy (call after the encoder's command buffer was submitted). */
+  afterSubmit(): void {
+    const readback = this.pendingReadback;
+    this.pendingReadback = null;
+    if (!readback) return;
+    const capacity = this.emitIntersections.capacity;
+    readback.result = readback.buffer.mapAsync(GPUMapMode.READ).then(() => {
+      const words = new Uint32Array(readback.buffer.getMappedRange(0, FRAME_COUNTER_WORDS * 4));
+      const counts: FrameCounts = {
+        visible: words[FrameCounter.visible]!,
+        intersections: words[FrameCounter.intersections]!,
+        overflow: words[FrameCounter.overflow]! !== 0,
+      };
+      readback.buffer.unmap();
+      readback.busy = false;
+      this.lastCounts = counts;
+      if (counts.intersections > capacity * GROW_THRESHOLD) {
+        this.requestedCapacity = Math.max(this.requestedCapacity, Math.ceil(counts.intersections * GROW_HEADROOM));
+      }
+      return counts;
+    });
+    // A destroyed buffer rejects the map; the renderer is gone then and nobody waits for it.
+    readback.result.catch(() => undefined);
+    this.lastResult = readback.result;
+  }
+
+  /** Whether the last submitted frame (or, if it was not read back, the latest one that was) was drawn completely. */
+  async lastFrameComplete(): Promise<boolean> {
+    if (!this.lastResult) return true;
+    return !(await this.lastResult).overflow;
+  }
+
+  destroy(): void {
+    this.project.destroy();
+    this.depthSort?.destroy();
+    this.scanTileCounts.destroy();
+    this.emitIntersections.destroy();
+    this.tileSort?.destroy();
+    this.tileRanges.destroy();
+    this.rasterize.destroy();
+    this.depthSort = this.tileSort = null;
+    this.scene?.destroy();
+    this.scene = null;
+    this.memory.release(this.frame.uniforms);
+    this.memory.release(this.frame.counters);
+    this.memory.release(this.frame.dispatch);
+    for (const r of this.readbacks) this.memory.release(r.buffer);
+    this.readbacks.length = 0;
+    this.pendingReadback = null;
+  }
+
+  /** Applies what changed since the last frame: buffer growth, sort back-end, tile grid. */
+  private prepare(target: FrameTarget, params: Gaussians3dParams): void {
+    let sortsStale = params.sortBackend !== this.sortBackend;
+    if (this.requestedCapacity > this.emitIntersections.capacity) {
+      this.emitIntersections.setCapacity(this.requestedCapacity);
+      sortsStale = true;
+    }
+    if (sortsStale) {
+      this.depthSort?.destroy();
+      this.tileSort?.destroy();
+      const backend = params.sortBackend;
+      this.depthSort = new RadixSort(this.device, { label: 'depthSort', maxCount: Math.max(1, this.splatCount), backend });
+      this.depthSort.setInputs(this.project.depthKeys!, this.project.depthOrder!, { buffer: this.frame.counters, offset: FrameCounter.visible * 4 });
+      this.tileSort = new RadixSort(this.device, { label: 'tileSort', maxCount: this.emitIntersections.capacity, backend });
+      this.tileSort.setInputs(this.emitIntersections.tileIdFromIsect!, this.emitIntersections.splatIdFromIsect!, {
+        buffer: this.frame.counters,
+        offset: FrameCounter.sortedIntersections * 4,
+      });
+      this.sortBackend = backend;
+    }
+    const grid = { x: Math.ceil(target.width / TILE_SIZE), y: Math.ceil(target.height / TILE_SIZE) };
+    if (grid.x !== this.tileGrid.x || grid.y !== this.tileGrid.y) {
+      this.tileGrid = grid;
+      this.tileRanges.setTileCount(grid.x * grid.y);
+    }
+  }
+
+  private writeUniforms(frame: FrameInput, params: Gaussians3dParams): void {
+    const { camera } = frame;
+    const o = FrameUniformsLayout.wordOffset;
+    const f = this.uniformFloats;
+    const u = this.uniformUints;
+    const r = camera.rotation;
+    const t = camera.translation;
+    f.set([r[0], r[1], r[2], t[0]], o.view_row0!);
+    f.set([r[3], r[4], r[5], t[1]], o.view_row1!);
+    f.set([r[6], r[7], r[8], t[2]], o.view_row2!);
+    f.set([...cameraCenter(camera), 1], o.camera_center!);
+    const background = params.overrideBackground ? params.background : frame.background;
+    f.set([...background, 1], o.background!);
+    f.set([camera.fx, camera.fy], o.focal!);
+    f.set([camera.cx - 0.5, camera.cy - 0.5], o.pixel_offset!);
+    f.set([camera.width / (2 * camera.fx), camera.height / (2 * camera.fy)], o.tan_half_fov!);
+    u.set([camera.width, camera.height], o.image_size!);
+    u.set([this.tileGrid.x, this.tileGrid.y], o.tile_grid!);
+    u[o.splat_count!] = this.splatCount;
+    u[o.sh_stride!] = this.scene!.shStride;
+    u[o.sh_degree!] = Math.max(0, Math.min(this.shDegree, Math.floor(params.shDegree)));
+    f[o.scale_modifier_sq!] = params.scaleModifier * params.scaleModifier;
+    u[o.intersection_capacity!] = this.emitIntersections.capacity;
+    this.device.queue.writeBuffer(this.frame.uniforms, 0, this.uniformData);
+  }
+
+  /** Copies the frame counters into a free staging buffer (a new one while fewer than MAX_READBACKS exist). */
+  private recordReadback(encoder: GPUCommandEncoder): void {
+    let readback = this.readbacks.find((r) => !r.busy);
+    if (!readback && this.readbacks.length < MAX_READBACKS) {
+      readback = {
+        buffer: this.memory.createBuffer({
+          label: `Gaussians3dRenderer.countersReadback${this.readbacks.length}`,
+          size: FRAME_COUNTER_WORDS * 4,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+        busy: false,
+        result: null,
+      };
+      this.readbacks.push(readback);
+    }
+    if (!readback) return;
+    encoder.copyBufferToBuffer(this.frame.counters, 0, readback.buffer, 0, FRAME_COUNTER_WORDS * 4);
+    readback.busy = true;
+    this.pendingReadback = readback;
+  }
+}
