@@ -1,17 +1,22 @@
 // tileCounts: one thread per visible splat, in depth order (first kernel of scanTileCounts).
 //
-// Reads:  counters[COUNTER_VISIBLE], depth_order (compact ids sorted front to back), tile_rects.
-// Writes: tile_counts[k] = tiles covered by the k-th nearest splat; the prefix scan that follows
-//         turns them into each splat's first slot in the intersection list.
+// Reads:  counters[COUNTER_VISIBLE], depth_order (compact ids sorted front to back), tile_rects,
+//         projected (mean, conic, opacity).
+// Writes: tile_counts[k] = tiles of the k-th nearest splat's 3-sigma rectangle in which it can
+//         reach alpha 1/255 (include "gaussians3d_tile_cull"); the prefix scan that follows turns
+//         them into each splat's slots in the intersection list. emit_intersections repeats the
+//         same test tile by tile.
 
 #include "gaussians3d_layout"
+#include "gaussians3d_tile_cull"
 
 override WORKGROUP_SIZE: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> counters: array<u32>;
 @group(0) @binding(1) var<storage, read> depth_order: array<u32>;
 @group(0) @binding(2) var<storage, read> tile_rects: array<vec2u>;
-@group(0) @binding(3) var<storage, read_write> tile_counts: array<u32>;
+@group(0) @binding(3) var<storage, read> projected: array<ProjectedSplat>;
+@group(0) @binding(4) var<storage, read_write> tile_counts: array<u32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn tile_counts_main(
@@ -23,8 +28,15 @@ fn tile_counts_main(
   if k >= counters[COUNTER_VISIBLE] {
     return;
   }
-  let rect = tile_rects[depth_order[k]];
-  let extent = (rect.y & 0xffffu) - (rect.x & 0xffffu);
-  let rows = (rect.y >> 16u) - (rect.x >> 16u);
-  tile_counts[k] = extent * rows;
+  let compact_id = depth_order[k];
+  let rect = tile_rects[compact_id];
+  let splat = projected[compact_id];
+  let threshold = visible_power_threshold(splat.opacity);
+  var count = 0u;
+  for (var y = rect.x >> 16u; y < (rect.y >> 16u); y++) {
+    for (var x = rect.x & 0xffffu; x < (rect.y & 0xffffu); x++) {
+      count += select(0u, 1u, splat_reaches_tile(splat, threshold, vec2u(x, y)));
+    }
+  }
+  tile_counts[k] = count;
 }

@@ -19,7 +19,7 @@ import { GpuMemory } from '../../src/gpu/memory';
 import type { Camera, Mat3, Vec3 } from '../../src/camera/camera';
 import { FRAME_TARGET_FORMAT, type FrameTarget } from '../../src/methods/types';
 import { loadSplatBytes } from '../../src/methods/gaussians3d/load';
-import { projectSplat, renderReference } from '../../src/methods/gaussians3d/reference';
+import { projectSplat, renderReference, type ProjectedSplat } from '../../src/methods/gaussians3d/reference';
 import { Gaussians3dRenderer, type Gaussians3dRendererOptions } from '../../src/methods/gaussians3d/renderer';
 import { defaultGaussians3dParams, type Gaussians3dParams } from '../../src/methods/gaussians3d/params';
 import { FrameCounter, ProjectedSplatLayout } from '../../src/methods/gaussians3d/layout';
@@ -127,6 +127,40 @@ async function renderComplete(
   return frame.rgba;
 }
 
+/**
+ * The (splat, tile) pairs the GPU keeps, in float64: tiles of the reference's 3-sigma rectangle in
+ * which some point of the tile's pixel box reaches alpha 1/255 (the test of tile_cull.wgsl).
+ */
+function reachableIntersections(projected: readonly ProjectedSplat[]): number {
+  let count = 0;
+  for (const s of projected) {
+    if (!s.visible) continue;
+    const threshold = -Math.log(255 * s.opacity);
+    const [a, b, c] = s.conic;
+    const q = (x: number, y: number) => {
+      const dx = s.px - x;
+      const dy = s.py - y;
+      return 0.5 * (a * dx * dx + c * dy * dy) + b * dx * dy;
+    };
+    const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+    for (let ty = s.rect.minY; ty < s.rect.maxY; ty++) {
+      for (let tx = s.rect.minX; tx < s.rect.maxX; tx++) {
+        const [x0, y0] = [tx * 16, ty * 16];
+        const [x1, y1] = [x0 + 15, y0 + 15];
+        let qMin = 0;
+        if (!(s.px >= x0 && s.px <= x1 && s.py >= y0 && s.py <= y1)) {
+          qMin = Math.min(
+            ...[x0, x1].map((x) => q(x, clamp(s.py + (b * (s.px - x)) / c, y0, y1))),
+            ...[y0, y1].map((y) => q(clamp(s.px + (b * (s.py - y)) / a, x0, x1), y)),
+          );
+        }
+        if (-qMin >= threshold) count++;
+      }
+    }
+  }
+  return count;
+}
+
 interface ImageError {
   maxAbs: number;
   meanAbs: number;
@@ -213,12 +247,20 @@ describe('gaussians3d GPU renderer', () => {
         const visibleRef = reference.projected.filter((p) => p.visible).length;
         const error = compareImages(rgba, reference.rgb, scene.width);
         const counts = renderer.lastCounts!;
+        const reachable = reachableIntersections(reference.projected);
         console.log(
-          report(`${scene.file} az ${azimuth} el ${elevation}: visible gpu ${counts.visible} ref ${visibleRef}, intersections gpu ${counts.intersections} ref ${reference.bins.splatIds.length}`, error),
+          report(
+            `${scene.file} az ${azimuth} el ${elevation}: visible gpu ${counts.visible} ref ${visibleRef}; ` +
+              `intersections gpu ${counts.intersections} ref ${reachable} (3-sigma rectangles: ${reference.bins.splatIds.length})`,
+            error,
+          ),
         );
-        // f32 projection can put a splat on the other side of a cull or tile-rectangle boundary.
+        // f32 projection can put a splat on the other side of a cull, tile-rectangle or reach boundary;
+        // the reach test keeps a small power margin, so the GPU keeps a few borderline pairs more
+        // (measured: up to 0.21% more, never fewer).
         expect(Math.abs(counts.visible - visibleRef)).toBeLessThanOrEqual(Math.ceil(1e-4 * visibleRef));
-        expect(Math.abs(counts.intersections - reference.bins.splatIds.length)).toBeLessThanOrEqual(Math.ceil(1e-4 * reference.bins.splatIds.length));
+        expect(counts.intersections).toBeGreaterThanOrEqual(reachable - Math.ceil(1e-4 * reachable));
+        expect(counts.intersections).toBeLessThanOrEqual(reachable + Math.ceil(5e-3 * reachable));
         expect(error.psnr).toBeGreaterThan(MIN_PSNR);
         expect(error.maxAbs).toBeLessThanOrEqual(MAX_ABS_LEVELS);
         expect(error.over2).toBeLessThanOrEqual(MAX_SHARE_OVER_2_LEVELS);
@@ -326,12 +368,14 @@ describe('gaussians3d GPU renderer', () => {
     renderer.destroy();
   });
 
-  gpuTest('on intersection overflow leaves the target untouched, grows the buffers, then draws correctly', async ({ gpu }) => {
+  gpuTest('on intersection overflow leaves the target untouched, grows, draws correctly; destroy() frees everything', async ({ gpu }) => {
     const { device } = gpu;
+    const memory = GpuMemory.of(device);
     const cloud = await loadScene('fruit_drops_sh3.ply');
-    const renderer = new Gaussians3dRenderer(device, cloud, { initialIntersectionCapacity: 16 });
     const camera = orbitCamera(cloud, 0, 20, 96, 64);
     const target = createTarget(device, camera.width, camera.height);
+    const baseline = { bytes: memory.totalBytes, count: memory.liveCount };
+    const renderer = new Gaussians3dRenderer(device, cloud, { initialIntersectionCapacity: 16 });
     fillTarget(device, target, [7, 8, 9, 10]);
     const first = await renderFrame(device, renderer, target, camera, [0, 0, 0]);
     expect(first.complete).toBe(false);
@@ -346,6 +390,13 @@ describe('gaussians3d GPU renderer', () => {
     const error = compareImages(second.rgba, renderReference(cloud, camera, [0, 0, 0]).rgb, camera.width);
     console.log(report('after growth', error));
     expect(error.psnr).toBeGreaterThan(MIN_PSNR);
+
+    // The debug view's pipeline is made on demand; it must be freed with the rest.
+    await renderFrame(device, renderer, target, camera, [0, 0, 0], { ...defaultGaussians3dParams(), debugView: 'tileHeatmap' });
+    expect(memory.totalBytes).toBeGreaterThan(baseline.bytes);
+    renderer.destroy();
+    expect(memory.liveLabels().filter((l) => !l.startsWith('test.'))).toEqual([]);
+    expect({ bytes: memory.totalBytes, count: memory.liveCount }).toEqual(baseline);
   });
 
   gpuTest('splits dispatches past maxComputeWorkgroupsPerDimension (synthetic 70,000-splat grid, 1-thread workgroups)', async ({ gpu }) => {
@@ -378,22 +429,5 @@ describe('gaussians3d GPU renderer', () => {
     console.log(report('70k grid', error));
     expect(error.psnr).toBeGreaterThan(MIN_PSNR);
     renderer.destroy();
-  });
-
-  gpuTest('destroy() returns tracked GPU memory to its baseline', async ({ gpu }) => {
-    const { device } = gpu;
-    const memory = GpuMemory.of(device);
-    const target = createTarget(device, 64, 48);
-    const baseline = { bytes: memory.totalBytes, count: memory.liveCount };
-    const cloud = await loadScene('rtgs_test_16splats.ply');
-    const renderer = new Gaussians3dRenderer(device, cloud, { initialIntersectionCapacity: 4 });
-    const camera = orbitCamera(cloud, 0, 10, 64, 48);
-    // Two frames: the first overflows and the second grows the buffers, so growth is covered too.
-    await renderFrame(device, renderer, target, camera, [0, 0, 0]);
-    await renderFrame(device, renderer, target, camera, [0, 0, 0], { ...defaultGaussians3dParams(), debugView: 'tileHeatmap' });
-    expect(memory.totalBytes).toBeGreaterThan(baseline.bytes);
-    renderer.destroy();
-    expect(memory.liveLabels().filter((l) => !l.startsWith('test.'))).toEqual([]);
-    expect({ bytes: memory.totalBytes, count: memory.liveCount }).toEqual(baseline);
   });
 });

@@ -14,6 +14,7 @@
 import { cameraCenter } from '../../camera/camera';
 import { GpuMemory } from '../../gpu/memory';
 import type { GpuTimer } from '../../gpu/timing';
+import { onesweepSupported } from '../../primitives/onesweepSort';
 import { RadixSort } from '../../primitives/radixSort';
 import { TileRanges } from '../../primitives/tileRanges';
 import type { FrameInput, FrameTarget } from '../types';
@@ -231,24 +232,26 @@ export class Gaussians3dRenderer {
 
   /** Applies what changed since the last frame: buffer growth, sort back-end, tile grid. */
   private prepare(target: FrameTarget, params: Gaussians3dParams): void {
-    let sortsStale = params.sortBackend !== this.sortBackend;
-    if (this.requestedCapacity > this.emitIntersections.capacity) {
-      this.emitIntersections.setCapacity(this.requestedCapacity);
-      sortsStale = true;
-    }
-    if (sortsStale) {
+    // Onesweep where it is not safe would fail; the portable sort runs everywhere.
+    const backend = params.sortBackend === 'onesweep' && !onesweepSupported(this.device) ? 'portable' : params.sortBackend;
+    const backendChanged = backend !== this.sortBackend;
+    const grow = this.requestedCapacity > this.emitIntersections.capacity;
+    if (grow) this.emitIntersections.setCapacity(this.requestedCapacity);
+    if (backendChanged) {
       this.depthSort?.destroy();
-      this.tileSort?.destroy();
-      const backend = params.sortBackend;
       this.depthSort = new RadixSort(this.device, { label: 'depthSort', maxCount: Math.max(1, this.splatCount), backend });
       this.depthSort.setInputs(this.project.depthKeys!, this.project.depthOrder!, { buffer: this.frame.counters, offset: FrameCounter.visible * 4 });
+    }
+    if (backendChanged || grow) {
+      // The tile sort's scratch buffers are sized by the intersection capacity.
+      this.tileSort?.destroy();
       this.tileSort = new RadixSort(this.device, { label: 'tileSort', maxCount: this.emitIntersections.capacity, backend });
       this.tileSort.setInputs(this.emitIntersections.tileIdFromIsect!, this.emitIntersections.splatIdFromIsect!, {
         buffer: this.frame.counters,
         offset: FrameCounter.sortedIntersections * 4,
       });
-      this.sortBackend = backend;
     }
+    this.sortBackend = backend;
     const grid = { x: Math.ceil(target.width / TILE_SIZE), y: Math.ceil(target.height / TILE_SIZE) };
     if (grid.x !== this.tileGrid.x || grid.y !== this.tileGrid.y) {
       this.tileGrid = grid;

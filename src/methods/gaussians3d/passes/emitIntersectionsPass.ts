@@ -70,6 +70,7 @@ export class EmitIntersectionsPass {
         this.frame.counters, // counters
         this.project.depthOrder!, // depth_order
         this.project.tileRects!, // tile_rects
+        this.project.projected!, // projected
         this.scanTileCounts.tileOffsets!, // tile_offsets
         this.tileIdFromIsect, // tile_id_from_isect
         this.splatIdFromIsect, // splat_id_from_isect

@@ -10,10 +10,6 @@ import type { GpuScene } from '../gpuScene';
 import { ProjectedSplatLayout, TILE_RECT_BYTES } from '../layout';
 import projectSource from '../../../../shaders/gaussians3d/project.wgsl?raw';
 import visibleArgsSource from '../../../../shaders/gaussians3d/visible_args.wgsl?raw';
-import shSource from '../../../../shaders/gaussians3d/sh.wgsl?raw';
-import { registerWgslInclude } from '../../../gpu/wgsl';
-
-registerWgslInclude('gaussians3d_sh', shSource);
 
 /** Buffers every stage of a frame shares, owned by the renderer. */
 export interface FrameBuffers {
@@ -32,7 +28,7 @@ export class ProjectPass {
   depthKeys: GPUBuffer | null;
   /** Compact ids; project writes the identity, the depth sort reorders it front to back. */
   depthOrder: GPUBuffer | null;
-  /** ProjectedSplat per compact id. */
+  /** ProjectedSplat per compact id, plus the null splat at index splatCount (see emit_intersections.wgsl). */
   projected: GPUBuffer | null;
   /** Packed tile rectangle per compact id. */
   tileRects: GPUBuffer | null;
@@ -62,7 +58,13 @@ export class ProjectPass {
     this.globalFromCompactId = storage('globalFromCompactId', 4);
     this.depthKeys = storage('depthKeys', 4);
     this.depthOrder = storage('depthOrder', 4);
-    this.projected = storage('projected', ProjectedSplatLayout.byteSize);
+    this.projected = this.memory.createBuffer({
+      label: 'ProjectPass.projected',
+      size: (scene.count + 1) * ProjectedSplatLayout.byteSize,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    // The null splat: opacity 0, so rasterize skips it wherever it appears.
+    device.queue.writeBuffer(this.projected, scene.count * ProjectedSplatLayout.byteSize, new Uint8Array(ProjectedSplatLayout.byteSize));
     this.tileRects = storage('tileRects', TILE_RECT_BYTES);
 
     const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;

@@ -1,5 +1,6 @@
 /**
- * Stage `scanTileCounts`: tiles touched by each visible splat in depth order, their inclusive
+ * Stage `scanTileCounts`: tiles each visible splat can show in (its 3-sigma rectangle less the tiles
+ * where it stays below alpha 1/255, see tile_cull.wgsl), in depth order, their inclusive
  * prefix sum (each splat's end slot in the intersection list) and the frame's intersection total,
  * which is checked against the intersection capacity (overflow flag) on the GPU.
  */
@@ -55,8 +56,8 @@ export class ScanTileCountsPass {
     this.countsBindGroup = device.createBindGroup({
       label: 'ScanTileCountsPass.countsBindGroup',
       layout: this.countsPipeline.getBindGroupLayout(0),
-      // counters, depth_order, tile_rects, tile_counts
-      entries: bufferEntries(frame.counters, project.depthOrder!, project.tileRects!, this.tileCounts),
+      // counters, depth_order, tile_rects, projected, tile_counts
+      entries: bufferEntries(frame.counters, project.depthOrder!, project.tileRects!, project.projected!, this.tileCounts),
     });
     this.totalBindGroup = device.createBindGroup({
       label: 'ScanTileCountsPass.totalBindGroup',
