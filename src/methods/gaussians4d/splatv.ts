@@ -278,95 +278,100 @@ function usable(s: SplatvSplat): boolean {
  * with a warning.
  */
 export async function loadSplatv(source: AssetSource): Promise<SplatvScene> {
-  const { name, size } = source;
   const reader = new ChunkReader(source);
   try {
-    const readExactly = async (n: number, what: string): Promise<Uint8Array> => {
-      const parts: Uint8Array[] = [];
-      let got = 0;
-      while (got < n) {
-        const chunk = await reader.next();
-        if (!chunk) throw new Error(`${name} is truncated: it ends inside the ${what} (${got} of ${n} bytes)`);
-        const take = Math.min(n - got, chunk.byteLength);
-        parts.push(chunk.subarray(0, take));
-        if (take < chunk.byteLength) reader.unshift(chunk.subarray(take));
-        got += take;
-      }
-      return concatBytes(parts, n);
-    };
-    if (size === 0) throw new Error(`${name} is empty (0 bytes)`);
-    const head = await readExactly(8, '8-byte .splatv header');
-    const headView = new DataView(head.buffer, head.byteOffset, 8);
-    const magic = headView.getUint32(0, true);
-    if (magic !== SPLATV_MAGIC) {
-      throw new Error(`${name} is not a .splatv file: it starts with 0x${magic.toString(16).padStart(8, '0')}, not the magic 0x0000674b`);
-    }
-    const jsonLength = headView.getUint32(4, true);
-    if (jsonLength === 0) throw new Error(`${name}: the .splatv JSON header is empty (length 0)`);
-    if (jsonLength > MAX_SPLATV_JSON_BYTES) {
-      throw new Error(`${name}: the .splatv JSON header claims ${jsonLength} bytes, more than the ${MAX_SPLATV_JSON_BYTES} allowed (corrupt file?)`);
-    }
-    if (size !== undefined && 8 + jsonLength > size) {
-      throw new Error(`${name} is truncated: its JSON header needs ${jsonLength} bytes but the file has ${size - 8} after the 8-byte header`);
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await readExactly(jsonLength, 'JSON header'));
-    } catch (error) {
-      if ((error as Error).message.includes('truncated')) throw error;
-      throw new Error(`${name}: the .splatv JSON header is not valid UTF-8`);
-    }
-    const { chunks, splat } = parseHeader(text, name);
-    const declared = 8 + jsonLength + chunks.reduce((sum, c) => sum + c.size, 0);
-    if (size !== undefined && size !== declared) {
-      throw new Error(
-        size < declared
-          ? `${name} is truncated: its header declares ${declared} bytes in all, the file has ${size}`
-          : `${name} has ${size - declared} bytes after the ${declared} its header declares`,
-      );
-    }
-
-    const capacity = splat.size / SPLATV_RECORD_BYTES;
-    const store = new RecordStore(capacity, size !== undefined);
-    const words = new Uint32Array(SPLATV_RECORD_WORDS);
-    let padding = 0;
-    let dropped = 0;
-    for (const chunk of chunks) {
-      if (chunk !== splat) {
-        const skipped = await reader.skip(chunk.size);
-        if (skipped < chunk.size) throw new Error(`${name} is truncated: it ends inside its "${chunk.type}" chunk`);
-        continue;
-      }
-      const { records } = await reader.readRecords(SPLATV_RECORD_BYTES, capacity, (bytes, n) => {
-        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        for (let r = 0; r < n; r++) {
-          let zero = true;
-          for (let w = 0; w < SPLATV_RECORD_WORDS; w++) {
-            words[w] = view.getUint32(SPLATV_RECORD_BYTES * r + 4 * w, true);
-            zero &&= words[w] === 0;
-          }
-          if (zero) padding++;
-          else if (!usable(decodeSplatvRecord(words, 0))) dropped++;
-          else store.push(words);
-        }
-      });
-      if (records < capacity) throw new Error(`${name} is truncated: its splat texture has ${records} of ${capacity} splat records`);
-    }
-    if (size === undefined) {
-      const extra = await reader.drain();
-      if (extra > 0) throw new Error(`${name} has ${extra} bytes after the ${declared} its header declares`);
-    }
-    const warnings: string[] = [];
-    if (store.count === 0) {
-      throw new Error(
-        dropped > 0 ? `${name}: all ${dropped} splats have non-finite values or a non-positive trbf_scale; nothing to show` : `${name} contains no splats`,
-      );
-    }
-    if (dropped > 0) warnings.push(`${name}: dropped ${dropped} of ${capacity - padding} splats with non-finite values or a non-positive trbf_scale`);
-    return { count: store.count, records: store.finish(), cameraEntries: splat.cameras, warnings };
+    return await decodeSplatv(reader, source);
   } finally {
     await reader.close();
   }
+}
+
+/** loadSplatv on a reader positioned at the start of the file (the caller closes it). */
+export async function decodeSplatv(reader: ChunkReader, file: Pick<AssetSource, 'name' | 'size'>): Promise<SplatvScene> {
+  const { name, size } = file;
+  const readExactly = async (n: number, what: string): Promise<Uint8Array> => {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    while (got < n) {
+      const chunk = await reader.next();
+      if (!chunk) throw new Error(`${name} is truncated: it ends inside the ${what} (${got} of ${n} bytes)`);
+      const take = Math.min(n - got, chunk.byteLength);
+      parts.push(chunk.subarray(0, take));
+      if (take < chunk.byteLength) reader.unshift(chunk.subarray(take));
+      got += take;
+    }
+    return concatBytes(parts, n);
+  };
+  if (size === 0) throw new Error(`${name} is empty (0 bytes)`);
+  const head = await readExactly(8, '8-byte .splatv header');
+  const headView = new DataView(head.buffer, head.byteOffset, 8);
+  const magic = headView.getUint32(0, true);
+  if (magic !== SPLATV_MAGIC) {
+    throw new Error(`${name} is not a .splatv file: it starts with 0x${magic.toString(16).padStart(8, '0')}, not the magic 0x0000674b`);
+  }
+  const jsonLength = headView.getUint32(4, true);
+  if (jsonLength === 0) throw new Error(`${name}: the .splatv JSON header is empty (length 0)`);
+  if (jsonLength > MAX_SPLATV_JSON_BYTES) {
+    throw new Error(`${name}: the .splatv JSON header claims ${jsonLength} bytes, more than the ${MAX_SPLATV_JSON_BYTES} allowed (corrupt file?)`);
+  }
+  if (size !== undefined && 8 + jsonLength > size) {
+    throw new Error(`${name} is truncated: its JSON header needs ${jsonLength} bytes but the file has ${size - 8} after the 8-byte header`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readExactly(jsonLength, 'JSON header'));
+  } catch (error) {
+    if ((error as Error).message.includes('truncated')) throw error;
+    throw new Error(`${name}: the .splatv JSON header is not valid UTF-8`);
+  }
+  const { chunks, splat } = parseHeader(text, name);
+  const declared = 8 + jsonLength + chunks.reduce((sum, c) => sum + c.size, 0);
+  if (size !== undefined && size !== declared) {
+    throw new Error(
+      size < declared
+        ? `${name} is truncated: its header declares ${declared} bytes in all, the file has ${size}`
+        : `${name} has ${size - declared} bytes after the ${declared} its header declares`,
+    );
+  }
+
+  const capacity = splat.size / SPLATV_RECORD_BYTES;
+  const store = new RecordStore(capacity, size !== undefined);
+  const words = new Uint32Array(SPLATV_RECORD_WORDS);
+  let padding = 0;
+  let dropped = 0;
+  for (const chunk of chunks) {
+    if (chunk !== splat) {
+      const skipped = await reader.skip(chunk.size);
+      if (skipped < chunk.size) throw new Error(`${name} is truncated: it ends inside its "${chunk.type}" chunk`);
+      continue;
+    }
+    const { records } = await reader.readRecords(SPLATV_RECORD_BYTES, capacity, (bytes, n) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let r = 0; r < n; r++) {
+        let zero = true;
+        for (let w = 0; w < SPLATV_RECORD_WORDS; w++) {
+          words[w] = view.getUint32(SPLATV_RECORD_BYTES * r + 4 * w, true);
+          zero &&= words[w] === 0;
+        }
+        if (zero) padding++;
+        else if (!usable(decodeSplatvRecord(words, 0))) dropped++;
+        else store.push(words);
+      }
+    });
+    if (records < capacity) throw new Error(`${name} is truncated: its splat texture has ${records} of ${capacity} splat records`);
+  }
+  if (size === undefined) {
+    const extra = await reader.drain();
+    if (extra > 0) throw new Error(`${name} has ${extra} bytes after the ${declared} its header declares`);
+  }
+  const warnings: string[] = [];
+  if (store.count === 0) {
+    throw new Error(
+      dropped > 0 ? `${name}: all ${dropped} splats have non-finite values or a non-positive trbf_scale; nothing to show` : `${name} contains no splats`,
+    );
+  }
+  if (dropped > 0) warnings.push(`${name}: dropped ${dropped} of ${capacity - padding} splats with non-finite values or a non-positive trbf_scale`);
+  return { count: store.count, records: store.finish(), cameraEntries: splat.cameras, warnings };
 }
 
 /** loadSplatv on bytes already in memory (tests, tools). */
