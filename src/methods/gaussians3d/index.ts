@@ -15,13 +15,18 @@ import type { SplatCloud } from './splatCloud';
  * percentile of each axis, so a few far-away floaters do not push the default camera out.
  */
 export function splatBounds(cloud: SplatCloud): { center: Vec3; radius: number } {
-  if (cloud.count === 0) return { center: [0, 0, 0], radius: 1 };
-  const stride = Math.max(1, Math.floor(cloud.count / 20000));
+  return meanBounds(cloud.count, cloud.positions, 3);
+}
+
+/** splatBounds of `count` means stored `stride` floats apart in `positions` (x, y, z first). */
+export function meanBounds(count: number, positions: ArrayLike<number>, stride: number): { center: Vec3; radius: number } {
+  if (count === 0) return { center: [0, 0, 0], radius: 1 };
+  const step = Math.max(1, Math.floor(count / 20000));
   const lo: number[] = [];
   const hi: number[] = [];
   for (let axis = 0; axis < 3; axis++) {
     const values: number[] = [];
-    for (let i = 0; i < cloud.count; i += stride) values.push(cloud.positions[3 * i + axis]!);
+    for (let i = 0; i < count; i += step) values.push(positions[stride * i + axis]!);
     values.sort((a, b) => a - b);
     lo.push(values[Math.floor(0.02 * (values.length - 1))]!);
     hi.push(values[Math.ceil(0.98 * (values.length - 1))]!);

@@ -2,7 +2,7 @@
  * Every struct and buffer word shared by the 3DGS TypeScript and WGSL, defined once here. The WGSL
  * side is generated from these tables (structs and index constants) and registered as the include
  * "gaussians3d_layout", so TS offsets and WGSL fields cannot drift apart. The shared WGSL chunks
- * ("gaussians3d_sh", "gaussians3d_tile_cull") are registered here too.
+ * ("gaussians3d_sh", "gaussians3d_tile_cull", "gaussians3d_project_splat") are registered here too.
  *
  * Only 4- and 8-byte scalars/vectors and vec4s are used, so WGSL's alignment rules reduce to
  * "align each field to its own size, round the struct up to its largest alignment".
@@ -10,6 +10,7 @@
 import { registerWgslInclude } from '../../gpu/wgsl';
 import shSource from '../../../shaders/gaussians3d/sh.wgsl?raw';
 import tileCullSource from '../../../shaders/gaussians3d/tile_cull.wgsl?raw';
+import projectSplatSource from '../../../shaders/gaussians3d/project_splat.wgsl?raw';
 
 type FieldType = 'f32' | 'u32' | 'vec2f' | 'vec2u' | 'vec4f' | 'vec4u';
 
@@ -143,3 +144,4 @@ registerWgslInclude('gaussians3d_layout', LAYOUT_WGSL);
 // The other WGSL the 3DGS kernels share.
 registerWgslInclude('gaussians3d_sh', shSource);
 registerWgslInclude('gaussians3d_tile_cull', tileCullSource);
+registerWgslInclude('gaussians3d_project_splat', projectSplatSource);

@@ -22,10 +22,23 @@ import { GpuScene } from './gpuScene';
 import { FRAME_COUNTER_WORDS, DISPATCH_WORDS, FrameCounter, FrameUniformsLayout, TILE_SIZE } from './layout';
 import type { Gaussians3dParams, SortBackendChoice } from './params';
 import { EmitIntersectionsPass } from './passes/emitIntersectionsPass';
-import { ProjectPass, type FrameBuffers } from './passes/projectPass';
+import { ProjectPass, type FrameBuffers, type ProjectionStage } from './passes/projectPass';
 import { RasterizePass } from './passes/rasterizePass';
 import { ScanTileCountsPass } from './passes/scanTileCountsPass';
 import type { SplatCloud } from './splatCloud';
+
+/**
+ * Splats another method projects into this pipeline instead of a SplatCloud (e.g. 4D Gaussians
+ * sliced at the frame's time): its projection stage replaces `project` and writes the same buffers.
+ */
+export interface ExternalSplats {
+  count: number;
+  /** Highest SH degree its projection evaluates (FrameUniforms.sh_degree is clamped to it). */
+  shDegree: number;
+  /** SH coefficients per splat and channel (FrameUniforms.sh_stride). */
+  shStride: number;
+  createProjection(frame: FrameBuffers, workgroupSize: number): ProjectionStage;
+}
 
 export const GAUSSIANS3D_PASS_NAMES = [
   'project',
@@ -67,20 +80,23 @@ interface CounterReadback {
 }
 
 export class Gaussians3dRenderer {
-  readonly passNames = GAUSSIANS3D_PASS_NAMES;
+  /** GAUSSIANS3D_PASS_NAMES, with the external projection's name first when there is one. */
+  readonly passNames: readonly string[];
   readonly splatCount: number;
   readonly shDegree: number;
   /** Counts of the most recent frame read back; null before the first arrives. */
   lastCounts: FrameCounts | null = null;
 
   private readonly memory: GpuMemory;
-  private scene: GpuScene | null;
+  private scene: GpuScene | null = null;
+  private readonly shStride: number;
+  private destroyed = false;
   private readonly frame: FrameBuffers;
   private readonly uniformData = new ArrayBuffer(FrameUniformsLayout.byteSize);
   private readonly uniformFloats = new Float32Array(this.uniformData);
   private readonly uniformUints = new Uint32Array(this.uniformData);
 
-  private project: ProjectPass;
+  private project: ProjectionStage;
   private depthSort: RadixSort | null = null;
   private scanTileCounts: ScanTileCountsPass;
   private emitIntersections: EmitIntersectionsPass;
@@ -98,14 +114,13 @@ export class Gaussians3dRenderer {
 
   constructor(
     private readonly device: GPUDevice,
-    cloud: SplatCloud,
+    splats: SplatCloud | ExternalSplats,
     options: Gaussians3dRendererOptions = {},
   ) {
     this.memory = GpuMemory.of(device);
-    this.splatCount = cloud.count;
-    this.shDegree = cloud.shDegree;
+    this.splatCount = splats.count;
+    this.shDegree = splats.shDegree;
     const workgroupSize = options.workgroupSize ?? 256;
-    this.scene = new GpuScene(device, cloud);
     this.frame = {
       uniforms: this.memory.createBuffer({
         label: 'Gaussians3dRenderer.uniforms',
@@ -123,10 +138,18 @@ export class Gaussians3dRenderer {
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT,
       }),
     };
-    this.project = new ProjectPass(device, this.scene, this.frame, workgroupSize);
-    this.scanTileCounts = new ScanTileCountsPass(device, cloud.count, this.frame, this.project, workgroupSize);
+    if ('createProjection' in splats) {
+      this.shStride = splats.shStride;
+      this.project = splats.createProjection(this.frame, workgroupSize);
+    } else {
+      this.scene = new GpuScene(device, splats);
+      this.shStride = this.scene.shStride;
+      this.project = new ProjectPass(device, this.scene, this.frame, workgroupSize);
+    }
+    this.passNames = [this.project.name, ...GAUSSIANS3D_PASS_NAMES.slice(1)];
+    this.scanTileCounts = new ScanTileCountsPass(device, splats.count, this.frame, this.project, workgroupSize);
     // A typical view touches a few tiles per splat; the first readbacks correct this guess.
-    const capacity = options.initialIntersectionCapacity ?? Math.max(4096, 4 * cloud.count);
+    const capacity = options.initialIntersectionCapacity ?? Math.max(4096, 4 * splats.count);
     this.emitIntersections = new EmitIntersectionsPass(device, this.frame, this.project, this.scanTileCounts, capacity, workgroupSize);
     this.tileRanges = new TileRanges(device, { label: 'Gaussians3dRenderer.tileRanges', tileCount: 1 });
     this.rasterize = new RasterizePass(device, this.frame);
@@ -138,7 +161,7 @@ export class Gaussians3dRenderer {
 
   /** Records one frame into `target`. */
   encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, params: Gaussians3dParams, timer?: GpuTimer): boolean {
-    if (!this.scene) throw new Error('Gaussians3dRenderer.encode after destroy');
+    if (this.destroyed) throw new Error('Gaussians3dRenderer.encode after destroy');
     if (frame.camera.width !== target.width || frame.camera.height !== target.height) {
       throw new Error(`Camera is ${frame.camera.width}×${frame.camera.height} but the frame target is ${target.width}×${target.height}`);
     }
@@ -222,6 +245,7 @@ export class Gaussians3dRenderer {
     this.depthSort = this.tileSort = null;
     this.scene?.destroy();
     this.scene = null;
+    this.destroyed = true;
     this.memory.release(this.frame.uniforms);
     this.memory.release(this.frame.counters);
     this.memory.release(this.frame.dispatch);
@@ -278,7 +302,7 @@ export class Gaussians3dRenderer {
     u.set([camera.width, camera.height], o.image_size!);
     u.set([this.tileGrid.x, this.tileGrid.y], o.tile_grid!);
     u[o.splat_count!] = this.splatCount;
-    u[o.sh_stride!] = this.scene!.shStride;
+    u[o.sh_stride!] = this.shStride;
     u[o.sh_degree!] = Math.max(0, Math.min(this.shDegree, Math.floor(params.shDegree)));
     f[o.scale_modifier_sq!] = params.scaleModifier * params.scaleModifier;
     u[o.intersection_capacity!] = this.emitIntersections.capacity;

@@ -7,7 +7,7 @@ import { GpuMemory } from '../../../gpu/memory';
 import { beginComputePass, bufferEntries, createComputePipeline } from '../../../gpu/pass';
 import type { GpuTimer } from '../../../gpu/timing';
 import { DispatchSlot } from '../layout';
-import type { FrameBuffers, ProjectPass } from './projectPass';
+import type { FrameBuffers, ProjectionStage } from './projectPass';
 import type { ScanTileCountsPass } from './scanTileCountsPass';
 import emitSource from '../../../../shaders/gaussians3d/emit_intersections.wgsl?raw';
 
@@ -27,7 +27,7 @@ export class EmitIntersectionsPass {
   constructor(
     private readonly device: GPUDevice,
     private readonly frame: FrameBuffers,
-    private readonly project: ProjectPass,
+    private readonly project: ProjectionStage,
     private readonly scanTileCounts: ScanTileCountsPass,
     capacity: number,
     workgroupSize = 256,

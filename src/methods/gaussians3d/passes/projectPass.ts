@@ -20,7 +20,23 @@ export interface FrameBuffers {
   dispatch: GPUBuffer;
 }
 
-export class ProjectPass {
+/**
+ * The stage that fills the per-visible-splat buffers the later passes read: ProjectPass, or another
+ * method's projection of its own splats (Gaussians3dRenderer's ExternalSplats) writing the same
+ * buffers, `projected` included with its null splat at index splatCount.
+ */
+export interface ProjectionStage {
+  readonly name: string;
+  globalFromCompactId: GPUBuffer | null;
+  depthKeys: GPUBuffer | null;
+  depthOrder: GPUBuffer | null;
+  projected: GPUBuffer | null;
+  tileRects: GPUBuffer | null;
+  encode(encoder: GPUCommandEncoder, timer?: GpuTimer): void;
+  destroy(): void;
+}
+
+export class ProjectPass implements ProjectionStage {
   readonly name = 'project';
   /** Compact id → splat index. */
   globalFromCompactId: GPUBuffer | null;

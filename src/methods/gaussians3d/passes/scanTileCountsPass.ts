@@ -9,7 +9,7 @@ import { beginComputePass, bufferEntries, createComputePipeline } from '../../..
 import type { GpuTimer } from '../../../gpu/timing';
 import { PrefixScan } from '../../../primitives/scan';
 import { DispatchSlot, FrameCounter } from '../layout';
-import type { FrameBuffers, ProjectPass } from './projectPass';
+import type { FrameBuffers, ProjectionStage } from './projectPass';
 import tileCountsSource from '../../../../shaders/gaussians3d/tile_counts.wgsl?raw';
 import intersectionTotalSource from '../../../../shaders/gaussians3d/intersection_total.wgsl?raw';
 
@@ -31,7 +31,7 @@ export class ScanTileCountsPass {
     device: GPUDevice,
     splatCount: number,
     private readonly frame: FrameBuffers,
-    project: ProjectPass,
+    project: ProjectionStage,
     workgroupSize = 256,
   ) {
     this.memory = GpuMemory.of(device);

@@ -1,0 +1,151 @@
+/**
+ * Shared pieces of the 4D GPU tests: frame targets, rendering a frame through Gaussians4dRenderer
+ * (again when the GPU reported an incomplete frame, as the viewer does), reading back the projection
+ * stage's records by splat index, and comparing images with the float reference in 8-bit levels.
+ */
+import { expect } from 'vitest';
+import type { Camera, Vec3 } from '../../src/camera/camera';
+import { GpuMemory } from '../../src/gpu/memory';
+import { readBuffer } from '../../src/gpu/readback';
+import { FrameCounter, ProjectedSplatLayout } from '../../src/methods/gaussians3d/layout';
+import { defaultGaussians4dParams, type Gaussians4dParams } from '../../src/methods/gaussians4d/params';
+import type { Gaussians4dRenderer } from '../../src/methods/gaussians4d/renderer';
+import { halfToFloat } from '../../src/methods/gaussians4d/splatv';
+import { FRAME_TARGET_FORMAT, type FrameTarget } from '../../src/methods/types';
+
+export function createTarget(device: GPUDevice, width: number, height: number): FrameTarget {
+  const texture = GpuMemory.of(device).createTexture({
+    label: 'test.target',
+    size: [width, height],
+    format: FRAME_TARGET_FORMAT,
+    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
+  });
+  return { texture, view: texture.createView(), width, height };
+}
+
+export async function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
+  const bytesPerRow = Math.ceil((target.width * 4) / 256) * 256;
+  const memory = GpuMemory.of(device);
+  const staging = memory.createBuffer({ label: 'test.targetCopy', size: bytesPerRow * target.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  const encoder = device.createCommandEncoder();
+  encoder.copyTextureToBuffer({ texture: target.texture }, { buffer: staging, bytesPerRow }, [target.width, target.height]);
+  device.queue.submit([encoder.finish()]);
+  const padded = new Uint8Array(await readBuffer(device, staging));
+  memory.release(staging);
+  const out = new Uint8Array(target.width * target.height * 4);
+  for (let y = 0; y < target.height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + target.width * 4), y * target.width * 4);
+  return out;
+}
+
+/** Encodes, submits and reads back one frame at `time`; once more when the GPU reports it incomplete (grown buffers). */
+export async function renderAt(
+  device: GPUDevice,
+  renderer: Gaussians4dRenderer,
+  target: FrameTarget,
+  camera: Camera,
+  time: number,
+  background: Vec3,
+  params: Gaussians4dParams = defaultGaussians4dParams(),
+): Promise<Uint8Array> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const encoder = device.createCommandEncoder();
+    expect(renderer.encode(encoder, target, { camera, time, background }, params)).toBe(true);
+    device.queue.submit([encoder.finish()]);
+    renderer.renderer.afterSubmit();
+    if (await renderer.renderer.lastFrameComplete()) return readTarget(device, target);
+  }
+  throw new Error('the frame was still incomplete after the buffers grew');
+}
+
+/** One projected splat as read back from the GPU. */
+export interface GpuProjected {
+  px: number;
+  py: number;
+  conic: [number, number, number];
+  opacity: number;
+  rgb: [number, number, number];
+  depth: number;
+  rect: [number, number, number, number];
+}
+
+/** The last frame's projection records, keyed by splat index (read after the depth sort: depth through depthOrder). */
+export async function readProjection(device: GPUDevice, renderer: Gaussians4dRenderer): Promise<Map<number, GpuProjected>> {
+  const buffers = renderer.renderer.debugBuffers();
+  const counters = new Uint32Array(await readBuffer(device, buffers.counters));
+  const visible = counters[FrameCounter.visible]!;
+  const out = new Map<number, GpuProjected>();
+  if (visible === 0) return out;
+  const globalIds = new Uint32Array(await readBuffer(device, buffers.globalFromCompactId, 0, visible * 4));
+  const bytes = await readBuffer(device, buffers.projected, 0, visible * ProjectedSplatLayout.byteSize);
+  const rects = new Uint32Array(await readBuffer(device, buffers.tileRects, 0, visible * 8));
+  const sortedDepths = new Float32Array(await readBuffer(device, buffers.depthKeys, 0, visible * 4));
+  const depthOrder = new Uint32Array(await readBuffer(device, buffers.depthOrder, 0, visible * 4));
+  const depthOf = new Float32Array(visible);
+  depthOrder.forEach((c, k) => (depthOf[c] = sortedDepths[k]!));
+  const floats = new Float32Array(bytes);
+  const words = new Uint32Array(bytes);
+  const stride = ProjectedSplatLayout.byteSize / 4;
+  const o = ProjectedSplatLayout.wordOffset;
+  for (let c = 0; c < visible; c++) {
+    const base = c * stride;
+    const rg = words[base + o.color_rg!]!;
+    const b = words[base + o.color_b!]!;
+    out.set(globalIds[c]!, {
+      px: floats[base + o.xy!]!,
+      py: floats[base + o.xy! + 1]!,
+      conic: [floats[base + o.conic_xy!]!, floats[base + o.conic_xy! + 1]!, floats[base + o.conic_z!]!],
+      opacity: floats[base + o.opacity!]!,
+      rgb: [halfToFloat(rg & 0xffff), halfToFloat(rg >>> 16), halfToFloat(b & 0xffff)],
+      depth: depthOf[c]!,
+      rect: [rects[2 * c]! & 0xffff, rects[2 * c]! >>> 16, rects[2 * c + 1]! & 0xffff, rects[2 * c + 1]! >>> 16],
+    });
+  }
+  return out;
+}
+
+export interface ImageError {
+  maxAbs: number;
+  meanAbs: number;
+  /** Share of channel values more than 2 levels off. */
+  over2: number;
+  psnr: number;
+  firstMismatch: string;
+  lastMismatch: string;
+}
+
+/** GPU bytes against a float image (W·H·3, clamped to [0, 1]) or other GPU bytes, in 8-bit levels. */
+export function compareImages(gpu: Uint8Array, reference: Float64Array | Uint8Array, width: number): ImageError {
+  const isFloat = reference instanceof Float64Array;
+  const pixels = isFloat ? reference.length / 3 : reference.length / 4;
+  const want = (p: number, c: number) => (isFloat ? Math.min(1, Math.max(0, reference[3 * p + c]!)) * 255 : reference[4 * p + c]!);
+  let maxAbs = 0;
+  let sumAbs = 0;
+  let sumSq = 0;
+  let over2 = 0;
+  let first = -1;
+  let last = -1;
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < 3; c++) {
+      const w = want(p, c);
+      expect(Number.isFinite(w)).toBe(true);
+      const d = Math.abs(gpu[4 * p + c]! - w);
+      maxAbs = Math.max(maxAbs, d);
+      sumAbs += d;
+      sumSq += d * d;
+      if (d > 2) {
+        over2++;
+        if (first < 0) first = p;
+        last = p;
+      }
+    }
+    expect(gpu[4 * p + 3]).toBe(255);
+  }
+  const describe = (p: number) => (p < 0 ? 'none' : `(${p % width}, ${Math.floor(p / width)}) gpu ${[...gpu.subarray(4 * p, 4 * p + 3)]} want ${[0, 1, 2].map((c) => want(p, c).toFixed(1))}`);
+  const n = pixels * 3;
+  const mse = sumSq / n / (255 * 255);
+  return { maxAbs, meanAbs: sumAbs / n, over2: over2 / n, psnr: mse > 0 ? 10 * Math.log10(1 / mse) : Infinity, firstMismatch: describe(first), lastMismatch: describe(last) };
+}
+
+export function report(label: string, e: ImageError): string {
+  return `${label}: PSNR ${e.psnr.toFixed(2)} dB, max ${e.maxAbs.toFixed(2)}, mean ${e.meanAbs.toFixed(4)} levels, >2 levels ${(100 * e.over2).toFixed(3)}%; first ${e.firstMismatch}; last ${e.lastMismatch}`;
+}
