@@ -4,13 +4,14 @@
  * sniffing its first bytes.
  */
 import type { MethodDefinition } from './types';
+import { gaussians3d } from './gaussians3d';
 import { testPattern } from './testPattern';
 
 // Each definition is generic in its own params type; the viewer only passes params back to the
 // definition that made them.
 export type AnyMethodDefinition = MethodDefinition<any>;
 
-export const methods: readonly AnyMethodDefinition[] = [testPattern];
+export const methods: readonly AnyMethodDefinition[] = [gaussians3d, testPattern];
 
 export function methodById(id: string): AnyMethodDefinition {
   const method = methods.find((m) => m.id === id);

@@ -103,3 +103,51 @@ describe('npm run bench', () => {
     expect(second.regressions[0]).toMatch(/test-pattern\.json: median GPU ms .* SLOWER/);
   });
 });
+
+describe('npm run render on a 3DGS scene', () => {
+  test('matches the CPU reference renderer (PSNR >= 50 dB, no pixel off by more than 2/255)', async () => {
+    const { loadSplatBytes } = await import('../../src/methods/gaussians3d/load');
+    const { renderReference } = await import('../../src/methods/gaussians3d/reference');
+    const { cameraCenter } = await import('../../src/camera/camera');
+    const { cameraFromView, viewFramingBounds } = await import('../../src/viewer/view');
+    const width = 96;
+    const height = 72;
+    // A view from 20° above the donut's plane, written as a cameras.json entry (camera-to-world rows).
+    const view = cameraFromView({ ...viewFramingBounds([0, 0, 0.04], 0.09, [0, 0, 1]), yaw: -1.2 }, width, height, 0.01, 100);
+    const r = view.rotation;
+    const donutCamera: InriaCameraEntry = { width, height, position: cameraCenter(view), rotation: [[r[0], r[3], r[6]], [r[1], r[4], r[7]], [r[2], r[5], r[8]]], fx: view.fx, fy: view.fy };
+    const cameras = join(dir, 'donut_cameras.json');
+    writeFileSync(cameras, JSON.stringify([donutCamera]));
+    const out = join(dir, 'donut.png');
+    await render([join(ROOT, 'scenes/donut.json'), '--out', out, '--camera', cameras, '--background', '0.2,0.4,0.6']);
+    const png = PNG.sync.read(readFileSync(out));
+    expect([png.width, png.height]).toEqual([width, height]);
+
+    const cloud = await loadSplatBytes('donut_sh0.ply', readFileSync(join(ROOT, 'assets/donut_sh0.ply')));
+    const reference = renderReference(cloud, cameraFromInria(donutCamera), [0.2, 0.4, 0.6]);
+    let squared = 0;
+    let worst = 0;
+    let worstAt = -1;
+    let covered = 0;
+    for (let p = 0; p < width * height; p++) {
+      if (reference.finalT[p]! < 0.5) covered++;
+      for (let c = 0; c < 3; c++) {
+        const expected = reference.rgb[p * 3 + c]!;
+        expect(Number.isFinite(expected)).toBe(true);
+        const d = png.data[p * 4 + c]! / 255 - Math.min(1, Math.max(0, expected));
+        squared += d * d;
+        if (Math.abs(d) > worst) {
+          worst = Math.abs(d);
+          worstAt = p;
+        }
+      }
+    }
+    const psnr = 10 * Math.log10(1 / (squared / (width * height * 3)));
+    console.log(`CLI render vs CPU reference: PSNR ${psnr.toFixed(2)} dB, worst ${(worst * 255).toFixed(1)}/255 at pixel ${worstAt}, donut covers ${covered} px`);
+    // The donut must fill a good part of the frame, or the comparison says little.
+    expect(covered).toBeGreaterThan(0.3 * width * height);
+    // Same math in f32 on the GPU and f64 on the CPU: only rounding to 8 bits should differ.
+    expect(psnr).toBeGreaterThanOrEqual(50);
+    expect(worst * 255, `worst pixel ${worstAt}`).toBeLessThanOrEqual(2);
+  });
+});
