@@ -1,17 +1,22 @@
 /**
  * Every rendering method the viewer offers. A method is picked by a scene file (`method` id), by the
- * switcher in the GUI, or for a dropped file by its extension and, where the format allows, by
- * sniffing its first bytes.
+ * switcher in the GUI, or for a dropped file by sniffing its first bytes and, failing that, by its
+ * extension.
  */
-import type { MethodDefinition } from './types';
 import { gaussians3d } from './gaussians3d';
+import { gaussians4d } from './gaussians4d';
 import { testPattern } from './testPattern';
+import type { MethodDefinition } from './types';
 
 // Each definition is generic in its own params type; the viewer only passes params back to the
 // definition that made them.
 export type AnyMethodDefinition = MethodDefinition<any>;
 
-export const methods: readonly AnyMethodDefinition[] = [gaussians3d, testPattern];
+/** In the order the GUI lists them. */
+export const methods: readonly AnyMethodDefinition[] = [gaussians3d, gaussians4d, testPattern];
+
+/** Sniffing asks the most specific formats first: a 4D .ply is also a valid 3DGS-looking PLY. */
+const SNIFF_ORDER: readonly AnyMethodDefinition[] = [gaussians4d, gaussians3d];
 
 export function methodById(id: string): AnyMethodDefinition {
   const method = methods.find((m) => m.id === id);
@@ -23,13 +28,13 @@ export function methodIds(): string[] {
   return methods.map((m) => m.id);
 }
 
-/** The method that opens a file, by extension, else by content sniffing; a clear error when none does. */
+/** The method that opens a file: by content where the format allows, else by extension; a clear error when none does. */
 export function methodForAsset(name: string, head: Uint8Array): AnyMethodDefinition {
+  const bySniff = SNIFF_ORDER.find((m) => m.sniff?.(head));
+  if (bySniff) return bySniff;
   const lower = name.toLowerCase().split(/[?#]/)[0]!;
   const byExtension = methods.find((m) => m.extensions.some((ext) => lower.endsWith(ext)));
   if (byExtension) return byExtension;
-  const bySniff = methods.find((m) => m.sniff?.(head));
-  if (bySniff) return bySniff;
-  const known = methods.flatMap((m) => m.extensions);
-  throw new Error(`No method opens '${name}'. Supported files: ${known.length ? known.join(', ') : '(none yet)'}, or a scene .json.`);
+  const known = [...new Set(methods.flatMap((m) => m.extensions))];
+  throw new Error(`No method opens '${name}'. Supported files: ${known.join(', ')}, or a scene .json.`);
 }
