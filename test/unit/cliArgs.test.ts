@@ -3,7 +3,7 @@ import { parseBenchArgs, parseRenderArgs, renderSize, UsageError } from '../../t
 
 describe('render arguments', () => {
   test('parses every option', () => {
-    expect(parseRenderArgs(['s.json', '--out', 'a.png', '--width', '320', '--height', '240', '--camera', 'c.json', '--camera-index', '2', '--background', '1, 0.5,0', '--method', 'testPattern'])).toEqual({
+    expect(parseRenderArgs(['s.json', '--out', 'a.png', '--width', '320', '--height', '240', '--camera', 'c.json', '--camera-index', '2', '--background', '1, 0.5,0', '--time', '0.25', '--method', 'testPattern'])).toEqual({
       input: 's.json',
       out: 'a.png',
       width: 320,
@@ -11,6 +11,7 @@ describe('render arguments', () => {
       camera: 'c.json',
       cameraIndex: 2,
       background: [1, 0.5, 0],
+      time: 0.25,
       method: 'testPattern',
     });
   });
@@ -24,6 +25,7 @@ describe('render arguments', () => {
       [['s.json', '--out', 'x.png', '--width', '3.5'], /--width 3.5/],
       [['s.json', '--out', 'x.png', '--background', '1,2,3'], /--background 1,2,3: expected r,g,b/],
       [['s.json', '--out', 'x.png', '--background', '1,1'], /--background 1,1/],
+      [['s.json', '--out', 'x.png', '--time', 'noon'], /--time noon: expected a number/],
       [['s.json', '--out', 'x.png', '--bogus', '1'], /Unknown option '--bogus'[\s\S]*usage: npm run render/],
     ];
     for (const [argv, message] of bad) {

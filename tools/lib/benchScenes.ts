@@ -38,9 +38,12 @@ export async function bench(argv: string[], log: (line: string) => void = consol
     for (const { name, input } of inputs) {
       const { page, server } = session;
       const error = await page.evaluate(
-        ({ scene, baseUrl, width, height }) => {
+        async ({ scene, baseUrl, width, height }) => {
           window.nerve.setSize(width, height);
-          return window.nerve.openSceneObject(scene, baseUrl);
+          const error = await window.nerve.openSceneObject(scene, baseUrl);
+          // Every measured frame shows the same scene time.
+          window.nerve.setTime(scene.time);
+          return error;
         },
         { scene: input.scene, baseUrl: server.localUrl(input.baseDir) + '/', width: args.width, height: args.height },
       );

@@ -14,7 +14,9 @@ export const RENDER_USAGE = `usage: npm run render -- <asset|scene.json> --out i
   --camera cameras.json      INRIA cameras.json to take the camera from
   --camera-index K           camera K of --camera or of the scene's cameras (default: the scene's)
   --background r,g,b         background, three numbers in [0, 1]
-  --method id                method for a bare asset (default: from the file) or to override a scene's`;
+  --time t                   scene time for dynamic methods (default: the scene's, else 0)
+  --method id                method for a bare asset (default: from the file) or to override a scene's
+  --time t                   scene time of dynamic content (default: the scene's "time")`;
 
 export const BENCH_USAGE = `usage: npm run bench -- <scene.json ...> [options]
   --frames N         measured frames per scene (default 60)
@@ -22,7 +24,9 @@ export const BENCH_USAGE = `usage: npm run bench -- <scene.json ...> [options]
   --width W --height H   render size (default 1280x720)
   --json out.json    write the results as JSON
   --baseline b.json  compare with an earlier --json; exit 1 when a scene got slower than --tolerance
-  --tolerance T      allowed slowdown as a fraction (default 0.10 = 10%)`;
+  --tolerance T      allowed slowdown as a fraction (default 0.10 = 10%)
+  --times t1,t2,...  measure dynamic scenes at these scene times (each a separate result)
+  --time-sweep N     measure dynamic scenes at N times spread evenly over their time span (N >= 2)`;
 
 export interface RenderArgs {
   input: string;
@@ -33,6 +37,7 @@ export interface RenderArgs {
   cameraIndex?: number;
   background?: [number, number, number];
   method?: string;
+  time?: number;
 }
 
 export interface BenchArgs {
@@ -44,12 +49,21 @@ export interface BenchArgs {
   json?: string;
   baseline?: string;
   tolerance: number;
+  /** Scene times to measure at (--times); else `timeSweep` evenly spaced ones; else the scene's own. */
+  times?: number[];
+  timeSweep?: number;
 }
 
 function integer(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} ${value}: expected an integer in [${min}, ${max}]`);
+  return n;
+}
+
+function finite(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} ${value}: expected a finite number`);
   return n;
 }
 
@@ -72,6 +86,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
       'camera-index': { type: 'string' },
       background: { type: 'string' },
       method: { type: 'string' },
+      time: { type: 'string' },
     },
     RENDER_USAGE,
   );
@@ -86,6 +101,11 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
     }
     background = parts as [number, number, number];
   }
+  let time: number | undefined;
+  if (values.time !== undefined) {
+    time = Number(values.time);
+    if (values.time.trim() === '' || !Number.isFinite(time)) throw new UsageError(`--time ${values.time}: expected a number`);
+  }
   return {
     input: positionals[0]!,
     out: values.out,
@@ -95,6 +115,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
     cameraIndex: integer(values['camera-index'], 'camera-index', 0, 1_000_000),
     background,
     method: values.method,
+    time: values.time === undefined ? undefined : finite(values.time, 'time'),
   };
 }
 
@@ -109,6 +130,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       json: { type: 'string' },
       baseline: { type: 'string' },
       tolerance: { type: 'string' },
+      times: { type: 'string' },
+      'time-sweep': { type: 'string' },
     },
     BENCH_USAGE,
   );
@@ -120,7 +143,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     tolerance = Number(values.tolerance);
     if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 10) throw new UsageError(`--tolerance ${values.tolerance}: expected a fraction such as 0.10`);
   }
+  if (values.times !== undefined && values['time-sweep'] !== undefined) throw new UsageError('--times and --time-sweep: give one of them');
+  const times = values.times?.split(',').map((t) => finite(t.trim(), 'times'));
   return {
+    times,
+    timeSweep: integer(values['time-sweep'], 'time-sweep', 2, 10_000),
     scenes: positionals,
     frames: integer(values.frames, 'frames', 1, 100_000) ?? 60,
     warmup: integer(values.warmup, 'warmup', 0, 100_000) ?? 10,

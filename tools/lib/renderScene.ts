@@ -21,7 +21,10 @@ export async function render(argv: string[]): Promise<{ width: number; height: n
     const error = await page.evaluate(
       async ({ scene, baseUrl, size }) => {
         window.nerve.setSize(size.width, size.height);
-        return window.nerve.openSceneObject(scene, baseUrl);
+        const error = await window.nerve.openSceneObject(scene, baseUrl);
+        // Dynamic content starts playing in the viewer; the image is of the scene's time.
+        window.nerve.setTime(scene.time);
+        return error;
       },
       { scene: input.scene, baseUrl, size },
     );

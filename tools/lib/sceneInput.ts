@@ -22,6 +22,7 @@ export interface SceneOverrides {
   camera?: string;
   cameraIndex?: number;
   background?: [number, number, number];
+  time?: number;
 }
 
 function readJsonFile(path: string): unknown {
@@ -57,6 +58,7 @@ export function loadSceneInput(input: string, overrides: SceneOverrides): SceneI
     scene = parseSceneFile({ method, asset: path.split('/').pop() }, input, methodIds());
   }
   if (overrides.background) scene.background = overrides.background;
+  if (overrides.time !== undefined) scene.time = overrides.time;
 
   let entries: InriaCameraEntry[] | undefined;
   if (overrides.camera) {
