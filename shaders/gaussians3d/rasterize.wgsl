@@ -9,10 +9,13 @@
 // Steps, per batch of 256 entries of the tile's list:
 //   1. stop when every pixel of the tile is done (a workgroup-uniform count, so the whole
 //      workgroup leaves the loop together and barriers stay in uniform control flow);
-//   2. each thread stages one ProjectedSplat (32 B) into workgroup memory;
+//   2. each thread stages one splat into workgroup memory, already in the form the inner loop
+//      wants: −½a, −b, −½c (power = A·dx² + C·dy² + B·dx·dy) and ln(opacity), 32 B like the
+//      ProjectedSplat it came from (colour stays f16 and is unpacked only by pixels that blend);
 //   3. each pixel that is not done blends the batch front to back:
-//      power = −½(a·dx² + c·dy²) − b·dx·dy (skip > 0), alpha = min(0.99, o·e^power)
-//      (skip < 1/255), and stop before the splat that would bring T below 1e-4.
+//      power (skip > 0), alpha = min(0.99, o·e^power) (skip < 1/255), and stop before the splat
+//      that would bring T below 1e-4. o·e^power is evaluated as e^(power + ln o): the 1/255 test is
+//      then a compare on the exponent, and the exp runs only for pairs that blend.
 // The TILE_HEATMAP variant writes the tile's list length as a colour instead (debug view).
 
 #include "gaussians3d_layout"
@@ -29,7 +32,22 @@ const T_MIN: f32 = 1e-4;
 @group(0) @binding(4) var<storage, read> projected: array<ProjectedSplat>;
 @group(0) @binding(5) var target_image: texture_storage_2d<rgba8unorm, write>;
 
-var<workgroup> batch: array<ProjectedSplat, BATCH>;
+const LN_ALPHA_MIN: f32 = -5.541263545158426; // ln(1/255)
+
+// One splat as the inner loop reads it (32 B; 256 of them are 8 KiB of workgroup memory).
+struct StagedSplat {
+  center: vec2f,
+  // −½a, −½c of the conic: power = quadratic.x·dx² + quadratic.y·dy² + cross·dx·dy.
+  quadratic: vec2f,
+  // −b of the conic.
+  cross: f32,
+  log_opacity: f32,
+  // pack2x16float(r, g), pack2x16float(b, 0) as in ProjectedSplat.
+  color_rg: u32,
+  color_b: u32,
+}
+
+var<workgroup> batch: array<StagedSplat, BATCH>;
 // Pixels of the tile that are finished (outside the image or opaque); atomic while pixels finish,
 // copied into `done_snapshot` so workgroupUniformLoad can hand every thread the same value.
 var<workgroup> done_count: atomic<u32>;
@@ -87,7 +105,15 @@ fn rasterize(
     // Step 2.
     let entry = start + local_index;
     if entry < range.y {
-      batch[local_index] = projected[splat_id_from_isect[entry]];
+      let s = projected[splat_id_from_isect[entry]];
+      batch[local_index] = StagedSplat(
+        s.xy,
+        -0.5 * vec2f(s.conic_xy.x, s.conic_z),
+        -s.conic_xy.y,
+        log(s.opacity),
+        s.color_rg,
+        s.color_b,
+      );
     }
     workgroupBarrier();
     // Step 3.
@@ -95,12 +121,14 @@ fn rasterize(
       let batch_size = min(BATCH, range.y - start);
       for (var j = 0u; j < batch_size; j++) {
         let s = batch[j];
-        let d = s.xy - pixel_f;
-        let power = -0.5 * (s.conic_xy.x * d.x * d.x + s.conic_z * d.y * d.y) - s.conic_xy.y * d.x * d.y;
-        if power > 0.0 {
+        let d = s.center - pixel_f;
+        let power = s.quadratic.x * d.x * d.x + s.quadratic.y * d.y * d.y + s.cross * d.x * d.y;
+        let log_alpha = power + s.log_opacity;
+        if power > 0.0 || log_alpha < LN_ALPHA_MIN {
           continue;
         }
-        let alpha = min(ALPHA_MAX, s.opacity * exp(power));
+        let alpha = min(ALPHA_MAX, exp(log_alpha));
+        // exp rounding must not let a pair just past the exponent test in below 1/255.
         if alpha < ALPHA_MIN {
           continue;
         }
