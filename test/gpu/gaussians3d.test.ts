@@ -23,7 +23,9 @@ import { projectSplat, renderReference, type ProjectedSplat } from '../../src/me
 import { Gaussians3dRenderer, type Gaussians3dRendererOptions } from '../../src/methods/gaussians3d/renderer';
 import { defaultGaussians3dParams, type Gaussians3dParams } from '../../src/methods/gaussians3d/params';
 import { FrameCounter, ProjectedSplatLayout } from '../../src/methods/gaussians3d/layout';
-import { splatBounds } from '../../src/methods/gaussians3d';
+import { gaussians3d, splatBounds } from '../../src/methods/gaussians3d';
+import type { GpuContext } from '../../src/gpu/context';
+import { streamFromBytes } from '../../src/formats/stream';
 import { allocateSplatCloud, SH_C0, type SplatCloud } from '../../src/methods/gaussians3d/splatCloud';
 
 const DATA = resolve(__dirname, '../../../shared/data/splats/ply');
@@ -239,7 +241,7 @@ const SCENES: SceneCase[] = [
       { azimuth: 240, elevation: 40, width: 90, height: 70 },
     ],
     extra: {
-      what: 'all culled, empty scene',
+      what: 'all culled, empty scene, method instance',
       check: async (device, renderer, cloud) => {
         // All culled: a camera outside the scene looking away from it.
         const { center, radius } = splatBounds(cloud);
@@ -249,6 +251,7 @@ const SCENES: SceneCase[] = [
         const empty = new Gaussians3dRenderer(device, allocateSplatCloud(0, 0));
         await expectOnlyBackground(device, empty, lookAt([0, 0, -5], [0, 0, 0], [0, -1, 0], 40, 24));
         empty.destroy();
+        await expectMethodInstanceWorks(device, cloud);
       },
     },
   },
@@ -381,6 +384,37 @@ async function expectProjectionMatches(device: GPUDevice, renderer: Gaussians3dR
   }
   console.log(`projection: ${visible} visible of ${cloud.count}, ${mismatches.length} mismatching fields`);
   expect(mismatches.slice(0, 5), `first: ${mismatches[0]}; last: ${mismatches.at(-1)}`).toEqual([]);
+}
+
+/**
+ * The method as the viewer uses it: load from a stream, frames reported incomplete until a readback
+ * confirms the intersection buffers, stats from the readback, the same image as the renderer.
+ */
+async function expectMethodInstanceWorks(device: GPUDevice, cloud: SplatCloud): Promise<void> {
+  const bytes = new Uint8Array(readFileSync(resolve(DATA, 'rtgs_test_16splats.ply')));
+  const context = { gpu: { device } as GpuContext, memory: GpuMemory.of(device) };
+  const params = gaussians3d.defaultParams();
+  const instance = await gaussians3d.load(context, { name: 'rtgs_test_16splats.ply', size: bytes.byteLength, stream: streamFromBytes(bytes) }, params);
+  expect(instance.passNames).toEqual(['project', 'depthSort', 'scanTileCounts', 'emitIntersections', 'tileSort', 'tileRanges', 'rasterize']);
+  expect(instance.stats.splats).toBe(16);
+  const camera = orbitCamera(cloud, 0, 15, 64, 48);
+  const target = createTarget(device, camera.width, camera.height);
+  const drawn: boolean[] = [];
+  for (let frame = 0; frame < 2; frame++) {
+    const encoder = device.createCommandEncoder();
+    drawn.push(instance.encode(encoder, target, { camera, time: 0, background: [0, 0, 0] }));
+    device.queue.submit([encoder.finish()]);
+    instance.afterSubmit?.();
+    expect(await instance.lastFrameComplete!()).toBe(true);
+  }
+  expect(drawn).toEqual([false, true]);
+  expect(instance.stats.visible).toBe(16);
+  expect(instance.stats.intersections).toBeGreaterThan(0);
+  expect(instance.stats['SH degree']).toBe(cloud.shDegree);
+  const error = compareImages(await readTarget(device, target), renderReference(cloud, camera, [0, 0, 0]).rgb, camera.width);
+  expect(error.psnr).toBeGreaterThan(MIN_PSNR);
+  instance.destroy();
+  GpuMemory.of(device).release(target.texture);
 }
 
 const BACKGROUND_TEST: Vec3 = [0.25, 0.5, 0.75];

@@ -55,16 +55,14 @@ class Gaussians3dInstance implements MethodInstance<Gaussians3dParams> {
   encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, timer?: GpuTimer): boolean {
     const drawn = this.renderer.encode(encoder, target, frame, this.params, timer);
     this.stats['SH degree'] = Math.max(0, Math.min(this.renderer.shDegree, Math.floor(this.params.shDegree)));
-    return drawn;
+    this.refreshCounts();
+    // Until a readback confirms the intersection buffers are big enough, ask to be drawn again.
+    return drawn && this.renderer.capacityConfirmed;
   }
 
   afterSubmit(): void {
     this.renderer.afterSubmit();
-    const counts = this.renderer.lastCounts;
-    if (counts) {
-      this.stats.visible = counts.visible;
-      this.stats.intersections = counts.intersections;
-    }
+    this.refreshCounts();
   }
 
   lastFrameComplete(): Promise<boolean> {
@@ -73,6 +71,15 @@ class Gaussians3dInstance implements MethodInstance<Gaussians3dParams> {
 
   destroy(): void {
     this.renderer.destroy();
+  }
+
+  /** Counts of the latest frame read back (a frame or two behind). */
+  private refreshCounts(): void {
+    const counts = this.renderer.lastCounts;
+    if (counts) {
+      this.stats.visible = counts.visible;
+      this.stats.intersections = counts.intersections;
+    }
   }
 }
 

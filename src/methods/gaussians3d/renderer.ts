@@ -111,6 +111,8 @@ export class Gaussians3dRenderer {
   /** The readback recorded by the last encode, mapped in afterSubmit. */
   private pendingReadback: CounterReadback | null = null;
   private lastResult: Promise<FrameCounts> | null = null;
+  /** Intersection capacity of the last read-back frame that fitted in it (0: none yet). */
+  private confirmedCapacity = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -157,6 +159,16 @@ export class Gaussians3dRenderer {
 
   get intersectionCapacity(): number {
     return this.emitIntersections.capacity;
+  }
+
+  /**
+   * Whether a frame encoded now is known to fit the intersection buffers: a frame at the current
+   * capacity has been read back without overflow, and the latest read-back frame did not overflow.
+   * False after load and after growth until the next readback arrives; a method instance reports
+   * such frames as possibly incomplete so the viewer draws again.
+   */
+  get capacityConfirmed(): boolean {
+    return this.confirmedCapacity === this.emitIntersections.capacity && !this.lastCounts?.overflow;
   }
 
   /** Records one frame into `target`. */
@@ -218,6 +230,7 @@ export class Gaussians3dRenderer {
       readback.buffer.unmap();
       readback.busy = false;
       this.lastCounts = counts;
+      if (!counts.overflow) this.confirmedCapacity = capacity;
       if (counts.intersections > capacity * GROW_THRESHOLD) {
         this.requestedCapacity = Math.max(this.requestedCapacity, Math.ceil(counts.intersections * GROW_HEADROOM));
       }
