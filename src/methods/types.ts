@@ -64,6 +64,8 @@ export interface MethodInstance<P extends object = object> {
   readonly bounds: { center: Vec3; radius: number };
   /** Cameras that came with the asset (e.g. .splatv), if any. */
   readonly cameras?: Camera[];
+  /** Dynamic content: the span of scene time it covers; the viewer's timeline plays over it. */
+  readonly timeRange?: [number, number];
   /**
    * Records one frame into `target`. Returns false when the frame could not be drawn completely
    * (e.g. a buffer had to grow); the caller should draw again.

@@ -1,11 +1,13 @@
 /**
  * The lil-gui panel: scene (method switcher, open file / URL, screenshot), camera (mode, presets,
- * reset, field of view), render settings (background, time, continuous redraw, overlay) and the
- * current method's own params, which its definition builds. Every change requests a redraw.
+ * reset, field of view), render settings (background, continuous redraw, overlay), the timeline of
+ * dynamic content (timeline.ts) and the current method's own params, which its definition builds.
+ * Every change requests a redraw.
  */
 import GUI, { type Controller } from 'lil-gui';
 import { methods } from '../methods/registry';
 import type { Overlay } from './overlay';
+import { TimelineGui } from './timeline';
 import type { Viewer } from './viewer';
 
 export interface GuiActions {
@@ -25,6 +27,7 @@ export class ViewerGui {
   private presetController: Controller;
   private readonly cameraFolder: GUI;
   private methodFolder: GUI | null = null;
+  private readonly timelineGui: TimelineGui;
 
   constructor(
     private readonly viewer: Viewer,
@@ -59,8 +62,6 @@ export class ViewerGui {
 
     const render = this.gui.addFolder('Render');
     render.addColor(viewer, 'background').name('background');
-    render.add(viewer, 'time').step(0.01).name('time (s)').listen();
-    render.add(viewer, 'playing').name('play').listen();
     render.add(viewer, 'continuous').name('continuous redraw');
     render
       .add(this.state, 'pixelRatioCap', 0.25, 3, 0.25)
@@ -69,6 +70,7 @@ export class ViewerGui {
         viewer.pixelRatioCap = cap;
       });
     render.add({ overlay: overlay.visible }, 'overlay').name('overlay (H)').onChange((on: boolean) => overlay.toggle(on));
+    this.timelineGui = new TimelineGui(this.gui, viewer.timeline, () => viewer.requestRedraw());
   }
 
   /** Called when a scene or method goes live: method switcher, camera presets, method params. */
@@ -85,6 +87,7 @@ export class ViewerGui {
     this.state.preset = -1;
     this.presetController = this.addPresetController(options);
 
+    this.timelineGui.refresh();
     this.methodFolder?.destroy();
     this.methodFolder = this.gui.addFolder(current.definition.label);
     const features = this.viewer.gpu!.features;

@@ -8,7 +8,8 @@
  *   stats(), memory(), gpuMs()         the method's stats, tracked GPU memory, GPU ms per pass
  *   openScene(url), openUrl(url, method?), openSceneObject(json, baseUrl), switchMethod(id), reload()
  *   setSize(w, h) / setSize(null)      fixed render size, or follow the canvas again
- *   showCamera(index), camera(), setControlMode(mode), setBackground(rgb), setTime(t)
+ *   showCamera(index), camera(), setControlMode(mode), setBackground(rgb), setTime(t) (pauses the timeline)
+ *   timeRange                          the span of scene time of dynamic content, else null
  *   renderFrames(n)                    draws n frames and waits for the GPU
  *   readFrame()                        the frame target as base64 RGBA (no overlay)
  *   benchmark(frames, warmup)          per-frame wall and GPU ms for the CLI bench
@@ -65,6 +66,7 @@ export interface NerveHooks {
   setControlMode(mode: ControlMode): void;
   setBackground(rgb: [number, number, number]): void;
   setTime(seconds: number): void;
+  readonly timeRange: [number, number] | null;
   renderFrames(count: number): Promise<void>;
   readFrame(): Promise<{ width: number; height: number; base64: string }>;
   benchmark(frames: number, warmup: number): Promise<BenchFrames>;
@@ -155,6 +157,9 @@ export function createHooks(viewer: Viewer): NerveHooks {
       viewer.time = seconds;
       viewer.playing = false;
       viewer.requestRedraw();
+    },
+    get timeRange() {
+      return viewer.current?.instance.timeRange ?? null;
     },
     renderFrames: (count) => viewer.renderFrames(count),
     async readFrame() {

@@ -22,6 +22,8 @@ export interface OverlaySnapshot {
   memoryByOwner: Array<[string, { bytes: number; count: number }]>;
   stats: Readonly<Record<string, number | string>>;
   paperRate?: PaperRate;
+  /** The timeline of dynamic content (Timeline.label()). */
+  timeline?: string;
 }
 
 /** Frames per second the GPU time allows (the measured rate where frames are drawn on demand). */
@@ -46,6 +48,7 @@ function formatStat(value: number | string): string {
 export function formatOverlay(s: OverlaySnapshot): string {
   const lines: string[] = [];
   lines.push(`${s.method} · ${s.asset}`);
+  if (s.timeline) lines.push(s.timeline);
   lines.push(`${s.width}x${s.height} px (devicePixelRatio ${s.devicePixelRatio.toFixed(2)})`);
   const fps = s.fps > 0 ? `FPS ${s.fps.toFixed(1)}` : 'FPS idle (draws on change)';
   lines.push(`${fps}${s.continuous ? ' [continuous]' : ''}   CPU ${s.cpuMs.toFixed(2)} ms`);

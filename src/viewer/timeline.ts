@@ -2,7 +2,7 @@
  * Scene time for dynamic methods (4D Gaussians, .splatv): play/pause, scrub, speed and loop over the
  * span the content covers (MethodInstance.timeRange), plus its lil-gui controls and overlay line.
  * The viewer advances it by the wall time between animation frames and renders FrameInput.time =
- * `time`.
+ * `time`. Static content has no span: time then runs from 0 without end, in seconds (camera paths).
  *
  * Speed is relative to a base rate that makes any span watchable: 1 scene unit per second when the
  * span is at least BASE_SWEEP_SECONDS long (N3V scenes count time in seconds), else a whole sweep in
@@ -23,8 +23,14 @@ export class Timeline {
   /** Multiplies the base rate. */
   speed = 1;
 
-  /** Sets the span (keeping the time inside it); throws on a span that is empty or not finite. */
-  setRange(range: readonly [number, number]): void {
+  /** Sets the span (keeping the time inside it), or none (null); throws on a span that is empty or not finite. */
+  setRange(range: readonly [number, number] | null): void {
+    if (!range) {
+      this.start = 0;
+      this.end = Infinity;
+      this.time = this.clamp(this.time);
+      return;
+    }
     const [start, end] = range;
     if (!Number.isFinite(start) || !Number.isFinite(end) || !(end > start)) throw new Error(`Timeline range [${start}, ${end}] must be finite with end > start`);
     this.start = start;
@@ -65,6 +71,11 @@ export class Timeline {
     this.playing = !this.playing;
   }
 
+  /** Whether a span is set (dynamic content). */
+  get bounded(): boolean {
+    return Number.isFinite(this.end);
+  }
+
   /** One overlay line, e.g. "time 0.420 of [0, 1] ▶ 1× loop". */
   label(): string {
     return `time ${this.time.toFixed(3)} of [${this.start}, ${this.end}] ${this.playing ? '▶' : '❚❚'} ${this.speed}×${this.loop ? ' loop' : ''}`;
@@ -92,10 +103,12 @@ export class TimelineGui {
     this.refresh();
   }
 
-  /** Rebuilds the time slider for the current span; hides the folder when `visible` is false (static content). */
-  refresh(visible = true): void {
+  /** Rebuilds the time slider for the current span (none for static content: play then runs camera paths). */
+  refresh(): void {
     this.slider?.destroy();
+    this.slider = null;
     const t = this.timeline;
+    if (!t.bounded) return;
     this.slider = this.folder
       .add(t, 'time', t.start, t.end, (t.end - t.start) / 1000)
       .name('time')
@@ -104,7 +117,6 @@ export class TimelineGui {
         t.scrub(value);
         this.changed();
       });
-    this.folder.show(visible);
   }
 
   destroy(): void {

@@ -16,6 +16,7 @@ import { assetName, meteredStream, openAssetStream, readJson, type AssetRef } fr
 import type { ProgressView } from './loading';
 import type { OverlaySnapshot } from './overlay';
 import { readCamerasDocument, parseSceneFile, resolveCameraRef, type CameraPathSpec, type SceneFile } from './sceneFile';
+import { Timeline } from './timeline';
 import { cameraFromView, cameraOnPath, fitCamera, upFromCameras, viewFramingBounds, viewFromCamera, type ViewState } from './view';
 
 /** Everything needed to (re)open what the user looks at; kept to reload after device loss or a method switch. */
@@ -74,8 +75,8 @@ export class Viewer {
 
   // Render settings the GUI edits.
   background: Vec3 = [0, 0, 0];
-  time = 0;
-  playing = false;
+  /** Scene time: over the content's span for dynamic methods, else seconds from 0 (camera paths). */
+  readonly timeline = new Timeline();
   continuous = false;
   pixelRatioCap = DEFAULT_PIXEL_RATIO_CAP;
   /** A fixed render size (CLI, tests, screenshots at a set resolution) instead of following the canvas. */
@@ -118,6 +119,23 @@ export class Viewer {
       this.requestRedraw();
     }).observe(canvas);
     this.cssSize = { width: canvas.clientWidth, height: canvas.clientHeight };
+  }
+
+  /** FrameInput.time (the timeline's; setting it scrubs, clamped to the span). */
+  get time(): number {
+    return this.timeline.time;
+  }
+
+  set time(time: number) {
+    this.timeline.scrub(time);
+  }
+
+  get playing(): boolean {
+    return this.timeline.playing;
+  }
+
+  set playing(on: boolean) {
+    this.timeline.playing = on;
   }
 
   /** Creates the device; throws GpuUnavailableError with a user-facing message when WebGPU is missing. */
@@ -319,13 +337,15 @@ export class Viewer {
     const { center, radius } = instance.bounds;
     this.controls.moveSpeed = Math.max(radius, 1e-6) * 0.5;
     this.controls.minDistance = Math.max(radius, 1e-6) * 1e-3;
+    this.timeline.setRange(instance.timeRange ?? null);
     if (!options.keepView) {
       this.time = request.time;
       const up = request.up ?? upFromCameras(presets.map((p) => p.camera)) ?? [0, -1, 0];
       this.view = viewFramingBounds(center, radius, up);
       this.pinned = null;
       this.followPath = !!loaded.path;
-      this.playing = !!loaded.path;
+      // Dynamic content plays from the start; static content only along a camera path.
+      this.playing = !!loaded.path || !!instance.timeRange;
       if (startCamera !== undefined) this.pinned = presets[startCamera]!.camera;
     }
     this.events.loaded();
@@ -384,7 +404,7 @@ export class Viewer {
     const seconds = this.lastFrameTime ? Math.min(0.1, (now - this.lastFrameTime) / 1000) : 0;
     this.lastFrameTime = now;
     this.controls.update(seconds);
-    if (this.playing) this.time += seconds;
+    this.timeline.advance(seconds);
     this.renderFrame();
     if (this.dirty || this.continuous || this.playing || this.controls.moving) this.rafId = requestAnimationFrame(this.onAnimationFrame);
     else this.lastFrameTime = 0;
@@ -507,6 +527,7 @@ export class Viewer {
       memoryByOwner: this.memory.byOwner(),
       stats: this.current?.instance.stats ?? {},
       paperRate: this.current?.request.paperRate ?? this.current?.definition.paperRate,
+      timeline: this.timeline.bounded ? this.timeline.label() : undefined,
     };
   }
 

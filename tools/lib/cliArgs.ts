@@ -15,8 +15,7 @@ export const RENDER_USAGE = `usage: npm run render -- <asset|scene.json> --out i
   --camera-index K           camera K of --camera or of the scene's cameras (default: the scene's)
   --background r,g,b         background, three numbers in [0, 1]
   --time t                   scene time for dynamic methods (default: the scene's, else 0)
-  --method id                method for a bare asset (default: from the file) or to override a scene's
-  --time t                   scene time of dynamic content (default: the scene's "time")`;
+  --method id                method for a bare asset (default: from the file) or to override a scene's`;
 
 export const BENCH_USAGE = `usage: npm run bench -- <scene.json ...> [options]
   --frames N         measured frames per scene (default 60)
@@ -115,7 +114,7 @@ export function parseRenderArgs(argv: string[]): RenderArgs {
     cameraIndex: integer(values['camera-index'], 'camera-index', 0, 1_000_000),
     background,
     method: values.method,
-    time: values.time === undefined ? undefined : finite(values.time, 'time'),
+    time,
   };
 }
 
