@@ -470,8 +470,20 @@ describe('gaussians3d GPU renderer', () => {
     console.log(report('after growth', error));
     expect(error.psnr).toBeGreaterThan(MIN_PSNR);
 
-    // The debug view's pipeline is made on demand; it must be freed with the rest.
-    await renderFrame(device, renderer, target, camera, [0, 0, 0], { ...defaultGaussians3dParams(), debugView: 'tileHeatmap' });
+    // The debug view's pipeline is made on demand; it must be freed with the rest. It colours each
+    // tile by its list length on a blue → red ramp (r + b = 1), one colour per tile.
+    const heatmap = (await renderFrame(device, renderer, target, camera, [0, 0, 0], { ...defaultGaussians3dParams(), debugView: 'tileHeatmap' })).rgba;
+    const colours = new Set<string>();
+    for (let y = 0; y < camera.height; y++) {
+      for (let x = 0; x < camera.width; x++) {
+        const p = 4 * (y * camera.width + x);
+        const corner = 4 * ((y - (y % 16)) * camera.width + (x - (x % 16)));
+        expect([...heatmap.subarray(p, p + 4)]).toEqual([...heatmap.subarray(corner, corner + 4)]);
+        expect(Math.abs(heatmap[p]! + heatmap[p + 2]! - 255)).toBeLessThanOrEqual(1);
+        colours.add(heatmap.subarray(p, p + 3).join());
+      }
+    }
+    expect(colours.size).toBeGreaterThan(1);
     expect(memory.totalBytes).toBeGreaterThan(baseline.bytes);
     renderer.destroy();
     expect(memory.liveLabels().filter((l) => !l.startsWith('test.'))).toEqual([]);
