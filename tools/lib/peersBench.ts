@@ -184,8 +184,11 @@ async function runPeer(session: PeersSession, peer: PeerId, scene: SceneToRun, c
       background: scene.input.scene.background as Vec3,
     };
     const info = await withTimeout(page.evaluate((r) => window.peerBench.open(r), request), limit, `${peer} loading ${request.assetName}`);
-    Object.assign(result, info, { renderer: peer });
-    delete (result as { peer?: string }).peer;
+    result.library = info.library;
+    result.graphicsApi = info.graphicsApi;
+    result.adapter = info.adapter;
+    result.settings = info.settings;
+    result.splats = info.splats;
     result.settle = await withTimeout(page.evaluate((ms) => window.peerBench.settle(ms), args.settleTimeoutMs), limit, `${peer} settling`);
     const wallMs = await withTimeout(
       page.evaluate(({ frames, warmup }) => window.peerBench.measure(frames, warmup), { frames: args.frames, warmup: args.warmup }),
@@ -200,7 +203,8 @@ async function runPeer(session: PeersSession, peer: PeerId, scene: SceneToRun, c
     return { result };
   } finally {
     if (peerPage.problems.length) result.problems = [...peerPage.problems];
-    await page.evaluate(() => window.peerBench?.close()).catch(() => undefined);
+    // A hung page must not hang the run: give the peer a moment to free its GPU objects, then close the page anyway.
+    await withTimeout(page.evaluate(() => window.peerBench?.close()), 10_000, `${peer} closing`).catch(() => undefined);
     await peerPage.close();
   }
 }
