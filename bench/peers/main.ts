@@ -1,7 +1,8 @@
 /**
- * The peers benchmark page: `window.peerBench` opens one peer renderer (its library is loaded only
- * when asked for, so the PlayCanvas page never loads three/Spark and back), waits until its image
- * has settled, times frames and reads the image back. tools/lib/peersBench.ts drives it.
+ * The peers benchmark page: `window.peerBench` opens one peer renderer (each library is a chunk of
+ * its own, loaded only when asked for: a PlayCanvas page never loads three or Spark, nor a Spark page
+ * PlayCanvas), waits until its image has settled, times frames and reads the image back.
+ * tools/lib/peersBench.ts drives it.
  */
 import { compareRgba8 } from '../../tools/lib/peersImage';
 import type { PeerBenchHooks, PeerOpenRequest } from '../../tools/lib/peersProtocol';
@@ -13,9 +14,9 @@ const MIN_SETTLE_FRAMES = 6;
 const STABLE_FRAMES = 3;
 /**
  * Consecutive frames this close count as unchanged. Not "identical": PlayCanvas's GPU sort orders
- * splats of equal depth key differently from frame to frame (measured on SwiftShader: ~2% of the
- * bytes differ by up to 14/255, about 45-50 dB), while a load or sort landing changes the image by
- * far more (well under 30 dB).
+ * splats of equal depth key differently from frame to frame (measured on SwiftShader: up to ~2% of
+ * the bytes differ by up to 14/255, 59-78 dB), while a load or a sort landing changes the image by
+ * far more.
  */
 const UNCHANGED_PSNR_DB = 40;
 /** Pause between settle frames so the peer's workers, readbacks and uploads can progress. */
@@ -25,6 +26,8 @@ const canvas = document.getElementById('view') as HTMLCanvasElement;
 let peer: PeerRenderer | null = null;
 /** The render size of the open peer (the camera's). */
 let size = { width: 0, height: 0 };
+/** The clear colour as 8-bit values: a frame of nothing else has not drawn the scene yet. */
+let clear: number[] = [];
 
 async function openPeer(request: PeerOpenRequest): Promise<PeerRenderer> {
   switch (request.peer) {
@@ -42,6 +45,14 @@ function opened(): PeerRenderer {
   return peer;
 }
 
+/** True when some pixel is not the clear colour (a loading peer may draw empty frames that are all alike). */
+function drewSomething(image: Uint8Array): boolean {
+  for (let i = 0; i < image.length; i += 4) {
+    for (let c = 0; c < 3; c++) if (Math.abs(image[i + c]! - clear[c]!) > 1) return true;
+  }
+  return false;
+}
+
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -53,6 +64,7 @@ const hooks: PeerBenchHooks = {
     if (peer) throw new Error('this page already has a peer open; use a fresh page for each peer');
     peer = await openPeer(request);
     size = { width: request.camera.width, height: request.camera.height };
+    clear = request.background.map((c) => Math.round(255 * c));
     return peer.info;
   },
   async settle(timeoutMs) {
@@ -67,7 +79,7 @@ const hooks: PeerBenchHooks = {
       const image = await current.renderAndRead();
       frames++;
       const psnr = previous ? compareRgba8(previous, image, size.width, size.height).psnrDb : 0;
-      const unchanged = previous !== null && current.idle() && (psnr === null || psnr >= UNCHANGED_PSNR_DB);
+      const unchanged = previous !== null && current.idle() && drewSomething(image) && (psnr === null || psnr >= UNCHANGED_PSNR_DB);
       run = unchanged ? [...run, psnr] : [];
       previous = image;
       if (run.length >= STABLE_FRAMES && frames >= MIN_SETTLE_FRAMES) return { settled: true, frames, ms: performance.now() - start, frameToFramePsnrDb: lowest() };
