@@ -54,8 +54,8 @@ export const GAUSSIANS3D_PASS_NAMES = [
 const GROW_THRESHOLD = 0.85;
 /** …to this multiple of the count that frame needed. */
 const GROW_HEADROOM = 1.5;
-/** Counter readbacks in flight at once; a frame that finds none free is not read back. */
-const MAX_READBACKS = 4;
+/** Counter readbacks in flight at once (a fixed ring, so tracked memory does not depend on timing); a frame that finds none free is not read back. */
+const READBACK_RING = 3;
 
 export interface Gaussians3dRendererOptions {
   /** Threads per workgroup of the 1D kernels (project, tile counts, emit). @default 256 */
@@ -154,6 +154,17 @@ export class Gaussians3dRenderer {
     const capacity = options.initialIntersectionCapacity ?? Math.max(4096, 4 * splats.count);
     this.emitIntersections = new EmitIntersectionsPass(device, this.frame, this.project, this.scanTileCounts, capacity, workgroupSize);
     this.tileRanges = new TileRanges(device, { label: 'Gaussians3dRenderer.tileRanges', tileCount: 1 });
+    for (let i = 0; i < READBACK_RING; i++) {
+      this.readbacks.push({
+        buffer: this.memory.createBuffer({
+          label: `Gaussians3dRenderer.countersReadback${i}`,
+          size: FRAME_COUNTER_WORDS * 4,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+        busy: false,
+        result: null,
+      });
+    }
     this.rasterize = new RasterizePass(device, this.frame);
   }
 
@@ -322,21 +333,11 @@ export class Gaussians3dRenderer {
     this.device.queue.writeBuffer(this.frame.uniforms, 0, this.uniformData);
   }
 
-  /** Copies the frame counters into a free staging buffer (a new one while fewer than MAX_READBACKS exist). */
+  /** Copies the frame counters into a free staging buffer of the ring. */
   private recordReadback(encoder: GPUCommandEncoder): void {
-    let readback = this.readbacks.find((r) => !r.busy);
-    if (!readback && this.readbacks.length < MAX_READBACKS) {
-      readback = {
-        buffer: this.memory.createBuffer({
-          label: `Gaussians3dRenderer.countersReadback${this.readbacks.length}`,
-          size: FRAME_COUNTER_WORDS * 4,
-          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-        }),
-        busy: false,
-        result: null,
-      };
-      this.readbacks.push(readback);
-    }
+    // A frame encoded without afterSubmit after it was never mapped: its slot is free again.
+    if (this.pendingReadback) this.pendingReadback.busy = false;
+    const readback = this.readbacks.find((r) => !r.busy);
     if (!readback) return;
     encoder.copyBufferToBuffer(this.frame.counters, 0, readback.buffer, 0, FRAME_COUNTER_WORDS * 4);
     readback.busy = true;
