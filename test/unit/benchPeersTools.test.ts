@@ -4,7 +4,7 @@ import { UsageError } from '../../tools/lib/cliArgs';
 import { parsePeersArgs } from '../../tools/lib/peersArgs';
 import { glCameraFromColmap } from '../../tools/lib/peersCamera';
 import { compareRgba8, referenceToRgba8 } from '../../tools/lib/peersImage';
-import { formatSceneTable, type SceneResult } from '../../tools/lib/peersReport';
+import { formatSceneTable, pageErrorMessage, type SceneResult } from '../../tools/lib/peersReport';
 
 describe('bench:peers arguments', () => {
   test('defaults: all peers, 1280x720, 30 frames after 5, 180 s to settle, default scenes', () => {
@@ -92,4 +92,10 @@ describe('the table', () => {
     expect(lines).toContain('  playcanvas: settled after 9 frames, 4.2 s; consecutive frames differ (PSNR 47.5 dB)');
     expect(lines.at(-1)).toBe('  nerve GPU timestamps: median 8.00 ms (80% of the median wall time), p95 12.00 ms; per pass: project 1.00, rasterize 7.00');
   });
+});
+
+test('a peer error keeps the page\'s message, without Playwright\'s wrapper and the minified stack', () => {
+  const error = new Error('page.evaluate: Error: PlayCanvas could not load x.ksplat: No parser found\n    at X.<anonymous> (http://127.0.0.1:1/a.js:1:2)\n    at e.load (http://127.0.0.1:1/a.js:3:4)');
+  expect(pageErrorMessage(error)).toBe('PlayCanvas could not load x.ksplat: No parser found');
+  expect(pageErrorMessage(new Error('spark settling did not finish within 240 s'))).toBe('spark settling did not finish within 240 s');
 });

@@ -26,7 +26,7 @@ import { glCameraFromColmap, type GlCamera } from './peersCamera';
 import { DEFAULT_PEER_SCENES, parsePeersArgs, type PeersArgs } from './peersArgs';
 import { compareRgba8, referenceToRgba8 } from './peersImage';
 import type { PeerId, PeerImage } from './peersProtocol';
-import { formatPeersReport, formatSceneTable, type PeersReport, type RendererResult, type SceneResult } from './peersReport';
+import { formatPeersReport, formatSceneTable, pageErrorMessage, type PeersReport, type RendererResult, type SceneResult } from './peersReport';
 import { openPeersSession, openSessionPage, REPO_ROOT, type PeersSession } from './peersSession';
 import { loadSceneInput, type SceneInput } from './sceneInput';
 
@@ -199,7 +199,7 @@ async function runPeer(session: PeersSession, peer: PeerId, scene: SceneToRun, c
     const image = decode(await withTimeout(page.evaluate(() => window.peerBench.readImage()), limit, `${peer} reading its image`));
     return { result, image };
   } catch (error) {
-    result.error = (error as Error).message;
+    result.error = pageErrorMessage(error as Error);
     return { result };
   } finally {
     if (peerPage.problems.length) result.problems = [...peerPage.problems];

@@ -74,6 +74,15 @@ export interface PeersReport {
   skipped: Array<{ scene: string; reason: string }>;
 }
 
+/** The page's own error text: without Playwright's "page.evaluate: Error: " wrapper and the (minified) stack. */
+export function pageErrorMessage(error: Error): string {
+  return error.message
+    .replace(/^page\.evaluate: (Error: )?/, '')
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n');
+}
+
 const fixed = (x: number | undefined, digits: number) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
 function psnrText(image: ImageDifference | undefined): string {
