@@ -213,6 +213,29 @@ describe('viewer', () => {
     expect(app.problems).toEqual([]);
   });
 
+  test('a scene names its camera exactly, and a camera path is followed over time', async () => {
+    const entry = (x: number, name: string) => ({ img_name: name, width: 160, height: 120, position: [x, 0, -3], rotation: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], fx: 150, fy: 150 });
+    const scene = { method: 'testPattern', asset: 'assets/ATTRIBUTION.md', cameras: [entry(0, 'left'), entry(2, 'right')], camera: 'right' };
+    expect(await app.page.evaluate((s) => window.nerve.openSceneObject(s, '/'), scene)).toBeNull();
+    // The named camera at the 320x240 canvas: same vertical field of view (fy scaled by 240/120).
+    const named = await app.page.evaluate(() => window.nerve.camera());
+    expect(named.translation.map((v) => v + 0)).toEqual([-2, 0, 3]);
+    expect([named.fx, named.fy, named.cx, named.cy]).toEqual([300, 300, 160, 120]);
+    const path = { ...scene, camera: undefined, cameraPath: { cameras: ['left', 'right'], seconds: 2, loop: false } };
+    expect(await app.page.evaluate((s) => window.nerve.openSceneObject(s, '/'), path)).toBeNull();
+    const centreAt = (t: number) =>
+      app.page.evaluate((time) => {
+        window.nerve.setTime(time);
+        return window.nerve.camera().translation;
+      }, t);
+    const [x0] = await centreAt(0);
+    const [x1] = await centreAt(1);
+    const [x2] = await centreAt(2);
+    expect([x0, x1, x2].map((x) => -x + 0)).toEqual([0, 1, 2]);
+    await app.page.evaluate(() => window.nerve.openScene('scenes/test-pattern.json'));
+    expect(app.problems).toEqual([]);
+  });
+
   test('a bad scene file names every problem', async () => {
     const error = await app.page.evaluate(() => window.nerve.openSceneObject({ method: 'nope', assets: 'x' }, '/'));
     expect(error).toContain("assets: unknown key");
