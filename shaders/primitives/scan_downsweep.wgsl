@@ -17,8 +17,8 @@
 #include "primitives_grid"
 #include "workgroup_scan"
 
-override WORKGROUP_SIZE: u32 = 128u;
-override ELEMENTS_PER_THREAD: u32 = 16u;
+override WORKGROUP_SIZE: u32 = 64u;
+override ELEMENTS_PER_THREAD: u32 = 32u;
 override INCLUSIVE: bool = false;
 
 #ifdef IN_PLACE

@@ -11,8 +11,8 @@
 #include "primitives_grid"
 #include "workgroup_scan"
 
-override WORKGROUP_SIZE: u32 = 128u;
-override ELEMENTS_PER_THREAD: u32 = 16u;
+override WORKGROUP_SIZE: u32 = 64u;
+override ELEMENTS_PER_THREAD: u32 = 32u;
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
 @group(0) @binding(1) var<storage, read_write> block_sums: array<u32>;

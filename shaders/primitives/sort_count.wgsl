@@ -12,8 +12,8 @@
 #include "primitives_grid"
 #include "sort_control"
 
-override WORKGROUP_SIZE: u32 = 128u;
-override KEYS_PER_THREAD: u32 = 16u;
+override WORKGROUP_SIZE: u32 = 64u;
+override KEYS_PER_THREAD: u32 = 32u;
 
 @group(0) @binding(0) var<storage, read> keys: array<u32>;
 @group(0) @binding(1) var<storage, read_write> block_histograms: array<u32>;

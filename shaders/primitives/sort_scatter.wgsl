@@ -10,15 +10,18 @@
 //      workgroup memory; each invocation takes KEYS_PER_THREAD consecutive entries.
 //   2. Sort the entries of the block stably by digit in workgroup memory: two stable passes over
 //      the digit's 4-bit halves (low, then high; the high pass is skipped when the digit has at
-//      most 4 bits). Each pass counts its nibbles per invocation in private columns of packed u16
-//      counters, scans all counters in (nibble, invocation) order, so an entry's new position is
-//      (entries with a smaller nibble) + (same nibble, lower invocation) + (same nibble, earlier in
-//      this invocation), and moves the entries there.
+//      most 4 bits). Each pass counts its nibbles per invocation in its own column of packed u16
+//      counters and scans all counters in (nibble, invocation) order, so an entry's new position
+//      is (entries with a smaller nibble) + (same nibble, lower invocation) + (same nibble,
+//      earlier in this invocation); it moves the entries there.
 //   3. Where the digit changes in the sorted block, record global slot − local position per digit.
 //   4. Write keys and values in local order (consecutive addresses for equal digits), fetching
 //      each from the block's input by the entry's original position.
 // Stability: every step keeps input order among equal digits; the scan orders the blocks.
 // Portability: no subgroups and a fixed number of barriers (16) whatever KEYS_PER_THREAD is.
+// Few invocations with many keys each keep workgroup memory per invocation low: good for
+// occupancy, and software adapters (SwiftShader) pay for zero-initialising workgroup memory once
+// per SIMD group, so their cost per key is about workgroup words / (4 · KEYS_PER_THREAD).
 // Ranking after CUB's BlockRadixRank (Merrill & Grimshaw, "High Performance and Scalable Radix
 // Sorting", 2011: per-thread packed digit counters and a raking block scan); passes after
 // b0nes164/GPUSorting DeviceRadixSort (reduce-then-scan).
@@ -28,12 +31,12 @@
 #include "sort_control"
 
 // A power of two from 16 to 256.
-override WORKGROUP_SIZE: u32 = 128u;
-// At most MAX_KEYS_PER_THREAD (the size of the per-invocation arrays); blocks of at most 4096
+override WORKGROUP_SIZE: u32 = 64u;
+// At most MAX_KEYS_PER_THREAD (the size of the per-invocation array); blocks of at most 4096
 // keys, so positions fit the entries' 12 bits above the digit and the counters' 16 bits.
-override KEYS_PER_THREAD: u32 = 16u;
+override KEYS_PER_THREAD: u32 = 32u;
 
-const MAX_KEYS_PER_THREAD = 16u;
+const MAX_KEYS_PER_THREAD = 32u;
 // 16 nibble counters per invocation, two u16 halves per word: nibble n in word n % 8, half n / 8.
 const COUNTER_WORDS = 8u;
 // Entries past the end of the input get the largest digit: stable sorting keeps them after every
@@ -64,18 +67,14 @@ fn counter_index(i: u32) -> u32 {
 // One stable pass over the 4-bit nibble at `nibble_shift` of the digit: reorders the
 // invocation's consecutive entries `entries` and leaves the block's entries in wg_entries.
 fn sort_by_nibble(local_index: u32, entries: ptr<function, array<u32, MAX_KEYS_PER_THREAD>>, nibble_shift: u32) {
-  // Count. earlier[k]: entries before k in this invocation with the same nibble.
+  // Count this invocation's nibbles in its own column.
   for (var w = 0u; w < COUNTER_WORDS; w++) {
     wg_counters[counter_index(w * WORKGROUP_SIZE + local_index)] = 0u;
   }
-  var earlier: array<u32, MAX_KEYS_PER_THREAD>;
   for (var k = 0u; k < KEYS_PER_THREAD; k++) {
     let nibble = ((*entries)[k] >> nibble_shift) & 0xfu;
     let i = counter_index((nibble % 8u) * WORKGROUP_SIZE + local_index);
-    let half = nibble / 8u * 16u;
-    let counters = wg_counters[i];
-    earlier[k] = (counters >> half) & 0xffffu;
-    wg_counters[i] = counters + (1u << half);
+    wg_counters[i] += 1u << (nibble / 8u * 16u);
   }
   workgroupBarrier();
 
@@ -96,12 +95,15 @@ fn sort_by_nibble(local_index: u32, entries: ptr<function, array<u32, MAX_KEYS_P
   }
   workgroupBarrier();
 
-  // Move every entry to its position, then take this invocation's consecutive entries again.
+  // Each entry takes the next position of its nibble from this invocation's own column (no other
+  // invocation touches it now), so equal nibbles keep their order.
   for (var k = 0u; k < KEYS_PER_THREAD; k++) {
     let nibble = ((*entries)[k] >> nibble_shift) & 0xfu;
+    let i = counter_index((nibble % 8u) * WORKGROUP_SIZE + local_index);
     let half = nibble / 8u * 16u;
-    let start = (wg_counters[counter_index((nibble % 8u) * WORKGROUP_SIZE + local_index)] >> half) & 0xffffu;
-    wg_entries[start + earlier[k]] = (*entries)[k];
+    let counters = wg_counters[i];
+    wg_counters[i] = counters + (1u << half);
+    wg_entries[(counters >> half) & 0xffffu] = (*entries)[k];
   }
   workgroupBarrier();
   for (var k = 0u; k < KEYS_PER_THREAD; k++) {

@@ -28,13 +28,14 @@ import scatterSource from '../../shaders/primitives/sort_scatter.wgsl?raw';
 import copySource from '../../shaders/primitives/sort_copy.wgsl?raw';
 
 /**
- * Tunables, passed to the count and scatter kernels as `override`s. 128 invocations × 16 keys:
- * 2048-key blocks keep the histogram scan at n/8 words and the scatter's workgroup memory at
- * ~14 KiB (under WebGPU's default 16 KiB limit). The scatter kernel needs a power of two from 16 to
- * 256 invocations, at most 16 keys per invocation and at most 4096 keys per block.
+ * Tunables, passed to the count and scatter kernels as `override`s. 2048-key blocks keep the
+ * histogram scan at n/8 words; 64 invocations × 32 keys keep the scatter's workgroup memory at
+ * ~11.5 KiB (under WebGPU's default 16 KiB limit) and low per invocation (see sort_scatter.wgsl).
+ * The scatter kernel needs a power of two from 16 to 256 invocations, at most 32 keys per
+ * invocation and at most 4096 keys per block.
  */
-const WORKGROUP_SIZE = 128;
-const KEYS_PER_THREAD = 16;
+const WORKGROUP_SIZE = 64;
+const KEYS_PER_THREAD = 32;
 export const PORTABLE_SORT_BLOCK = WORKGROUP_SIZE * KEYS_PER_THREAD;
 const COPY_WORKGROUP_SIZE = 256;
 const RADIX = 256;

@@ -37,8 +37,8 @@ import prepareSource from '../../shaders/primitives/scan_prepare.wgsl?raw';
 import reduceSource from '../../shaders/primitives/scan_reduce.wgsl?raw';
 import downsweepSource from '../../shaders/primitives/scan_downsweep.wgsl?raw';
 
-const WORKGROUP_SIZE = 128;
-const ELEMENTS_PER_THREAD = 16;
+const WORKGROUP_SIZE = 64;
+const ELEMENTS_PER_THREAD = 32;
 /** Elements per workgroup at every level. */
 export const SCAN_BLOCK_SIZE = WORKGROUP_SIZE * ELEMENTS_PER_THREAD;
 const BLOCK_CONSTANTS = { WORKGROUP_SIZE, ELEMENTS_PER_THREAD };
