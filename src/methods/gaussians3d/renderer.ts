@@ -14,6 +14,7 @@
 import { cameraCenter } from '../../camera/camera';
 import { GpuMemory } from '../../gpu/memory';
 import type { GpuTimer } from '../../gpu/timing';
+import { maxElementsOf } from '../../primitives/bindings';
 import { onesweepSupported } from '../../primitives/onesweepSort';
 import { RadixSort } from '../../primitives/radixSort';
 import { TileRanges } from '../../primitives/tileRanges';
@@ -182,7 +183,11 @@ export class Gaussians3dRenderer {
     return this.confirmedCapacity === this.emitIntersections.capacity && !this.lastCounts?.overflow;
   }
 
-  /** Records one frame into `target`. */
+  /**
+   * Records one frame into `target` and returns true. Whether the frame fitted the intersection
+   * buffers is known only after the GPU ran it: `capacityConfirmed` beforehand (from earlier frames),
+   * `lastFrameComplete()` afterwards.
+   */
   encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, params: Gaussians3dParams, timer?: GpuTimer): boolean {
     if (this.destroyed) throw new Error('Gaussians3dRenderer.encode after destroy');
     if (frame.camera.width !== target.width || frame.camera.height !== target.height) {
@@ -243,7 +248,9 @@ export class Gaussians3dRenderer {
       this.lastCounts = counts;
       if (!counts.overflow) this.confirmedCapacity = capacity;
       if (counts.intersections > capacity * GROW_THRESHOLD) {
-        this.requestedCapacity = Math.max(this.requestedCapacity, Math.ceil(counts.intersections * GROW_HEADROOM));
+        // Headroom only as far as one binding goes; a count past that fails clearly in setCapacity.
+        const grown = Math.max(counts.intersections, Math.min(Math.ceil(counts.intersections * GROW_HEADROOM), maxElementsOf(this.device)));
+        this.requestedCapacity = Math.max(this.requestedCapacity, grown);
       }
       return counts;
     });

@@ -6,6 +6,7 @@
 import { GpuMemory } from '../../../gpu/memory';
 import { beginComputePass, bufferEntries, createComputePipeline } from '../../../gpu/pass';
 import type { GpuTimer } from '../../../gpu/timing';
+import { maxElementsOf } from '../../../primitives/bindings';
 import { DispatchSlot } from '../layout';
 import type { FrameBuffers, ProjectionStage } from './projectPass';
 import type { ScanTileCountsPass } from './scanTileCountsPass';
@@ -44,7 +45,7 @@ export class EmitIntersectionsPass {
   /** Reallocates both buffers for `capacity` entries (their contents are per-frame, nothing is kept). */
   setCapacity(capacity: number): void {
     const bytes = capacity * 4;
-    if (bytes > this.device.limits.maxStorageBufferBindingSize) {
+    if (capacity > maxElementsOf(this.device)) {
       throw new Error(
         `This view needs ${capacity} tile intersections (${(bytes / 2 ** 20).toFixed(0)} MiB per list), more than this GPU binds ` +
           `(maxStorageBufferBindingSize ${(this.device.limits.maxStorageBufferBindingSize / 2 ** 20).toFixed(0)} MiB). ` +
