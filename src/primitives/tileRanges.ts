@@ -23,6 +23,11 @@ export interface TileRangesOptions {
   tileCount: number;
   /** Name of the timed compute pass. @default 'tileRanges' */
   passName?: string;
+  /**
+   * Workgroups per grid dimension before the dispatch spills into y. @default the device's
+   * maxComputeWorkgroupsPerDimension. Lower it only to test the 2D-grid path on small inputs.
+   */
+  maxWorkgroupsPerDimension?: number;
 }
 
 export class TileRanges {
@@ -122,7 +127,10 @@ export class TileRanges {
         args: createComputePipeline(this.device, {
           label: `${this.options.label}.argsPipeline`,
           code: argsSource,
-          constants: { ...constants, MAX_WORKGROUPS_PER_DIMENSION: this.device.limits.maxComputeWorkgroupsPerDimension },
+          constants: {
+            ...constants,
+            MAX_WORKGROUPS_PER_DIMENSION: this.options.maxWorkgroupsPerDimension ?? this.device.limits.maxComputeWorkgroupsPerDimension,
+          },
         }),
         ranges: createComputePipeline(this.device, { label: `${this.options.label}.rangesPipeline`, code: rangesSource, constants }),
       };
