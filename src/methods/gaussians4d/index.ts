@@ -48,11 +48,19 @@ class Gaussians4dInstance implements MethodInstance<Gaussians4dParams> {
     const drawn = this.renderer.encode(encoder, target, frame, this.params, timer);
     const [spatial, temporal] = evaluatedShDegrees(this.params, this.renderer);
     this.stats['SH degree'] = this.renderer.shDegreeT > 0 ? `${spatial} (temporal ${temporal})` : spatial;
-    return drawn;
+    this.refreshCounts();
+    // As the 3DGS method: until a readback confirms the intersection buffers fit, ask to be drawn
+    // again (the number of splats alive changes with time, so growth can happen at any frame).
+    return drawn && this.renderer.renderer.capacityConfirmed;
   }
 
   afterSubmit(): void {
     this.renderer.renderer.afterSubmit();
+    this.refreshCounts();
+  }
+
+  /** Counts of the latest frame read back (a frame or two behind). */
+  private refreshCounts(): void {
     const counts = this.renderer.renderer.lastCounts;
     if (counts) {
       this.stats.visible = counts.visible;
