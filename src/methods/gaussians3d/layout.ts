@@ -87,8 +87,8 @@ export const SplatGeometryLayout = new StructLayout('SplatGeometry', [
 ]);
 
 /**
- * One visible splat after projection, indexed by compact id (32 bytes, the record rasterize stages
- * through workgroup memory: 256 of them are 8 KiB).
+ * One visible splat after projection, indexed by compact id (32 bytes). Rasterize stages batches of
+ * 256 through workgroup memory (8 KiB), rewritten for its inner loop (StagedSplat in rasterize.wgsl).
  */
 export const ProjectedSplatLayout = new StructLayout('ProjectedSplat', [
   { name: 'xy', type: 'vec2f', doc: 'mean in pixel coordinates' },

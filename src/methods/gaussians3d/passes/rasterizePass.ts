@@ -1,6 +1,6 @@
 /**
- * Stage `rasterize`: one 16×16 workgroup per tile blends the tile's splats front to back into the
- * frame target. The bind group follows the target view and the intersection buffers; the tile
+ * Stage `rasterize`: one workgroup per 16×16 tile (64 threads, 4 pixels each) blends the tile's
+ * splats front to back into the frame target. The bind group follows the target view and the intersection buffers; the tile
  * heatmap debug variant is built the first time it is asked for.
  */
 import { beginComputePass, createComputePipeline } from '../../../gpu/pass';
