@@ -31,8 +31,8 @@ export interface RadixSortOptions {
   /** @default 'auto' */
   backend?: 'auto' | SortBackendName;
   /**
-   * Workgroups per grid dimension before a dispatch spills into y (portable back-end). @default the
-   * device's maxComputeWorkgroupsPerDimension. Lower it only to test the 2D-grid path on small inputs.
+   * Workgroups per grid dimension before a dispatch spills into y. @default the device's
+   * maxComputeWorkgroupsPerDimension. Lower it only to test the 2D-grid path on small inputs.
    */
   maxWorkgroupsPerDimension?: number;
 }
@@ -59,7 +59,7 @@ export class RadixSort {
     this.backend = requested === 'auto' ? autoSortBackend(device) : requested;
     this.impl =
       this.backend === 'onesweep'
-        ? new OnesweepSort(device, { label: options.label, maxCount: options.maxCount })
+        ? new OnesweepSort(device, { label: options.label, maxCount: options.maxCount, maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension })
         : new PortableSort(device, options);
   }
 
