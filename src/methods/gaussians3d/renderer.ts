@@ -8,8 +8,11 @@
  * stages wrote. The only readback is a non-blocking copy of the frame counters (visible splats,
  * intersections, overflow), used for the overlay and to grow the intersection buffers before they
  * overflow. When a frame does overflow, the GPU writes no intersection and rasterize leaves the
- * target untouched; the readback reports it (lastFrameComplete → false) and the next frame is
- * encoded with grown buffers.
+ * target untouched; the readback reports it (lastFrameComplete → false, capacityConfirmed → false)
+ * and the next frame is encoded with grown buffers.
+ *
+ * Each stage is a compute pass of its name for the GpuTimer; the radix sorts time their own
+ * sub-passes under it ('depthSort.histogram', ...).
  */
 import { cameraCenter } from '../../camera/camera';
 import { GpuMemory } from '../../gpu/memory';
