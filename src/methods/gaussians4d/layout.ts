@@ -9,12 +9,14 @@ import { StructLayout } from '../gaussians3d/layout';
 import { MARGINAL_CULL } from './slice';
 import { SPLATV_OPACITY_CULL, SPLATV_RECORD_WORDS, SplatvWord } from './splatv';
 
-/** Per-frame values of the 4D projection (its own small uniform buffer, next to the 3DGS FrameUniforms). */
+/**
+ * Per-frame values of the 4D projection (its own small uniform buffer, next to the 3DGS
+ * FrameUniforms, whose scale_modifier_sq scales Σ(t) and the marginal's variance alike).
+ */
 export const SliceUniformsLayout = new StructLayout('SliceUniforms', [
   { name: 'time', type: 'f32', doc: 'scene time t the splats are sliced at' },
   { name: 'sh_period', type: 'f32', doc: 'T = time_duration[1] − time_duration[0], period of the temporal SH' },
   { name: 'sh_degree_t', type: 'u32', doc: 'temporal SH orders evaluated: 0, 1, 2 (0 unless the spatial degree evaluated is 3)' },
-  { name: 'scale_modifier', type: 'f32', doc: 'scale modifier m (σ → m·σ); FrameUniforms has m² for Σ(t)' },
 ]);
 
 /**
