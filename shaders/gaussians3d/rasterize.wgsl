@@ -143,12 +143,13 @@ fn rasterize(
         let dy = s.center.y - pixel_y;
         let power = s.quadratic.x * dx * dx + s.quadratic.y * dy * dy + s.cross * dx * dy;
         let log_alpha = power + s.log_opacity;
-        // exp rounding must not let a pair just past the exponent test in below 1/255.
-        let alpha = min(vec4f(ALPHA_MAX), exp(log_alpha));
-        let blends = !done & (power <= vec4f(0.0)) & (log_alpha >= vec4f(LN_ALPHA_MIN)) & (alpha >= vec4f(ALPHA_MIN));
-        if !any(blends) {
+        let candidates = !done & (power <= vec4f(0.0)) & (log_alpha >= vec4f(LN_ALPHA_MIN));
+        if !any(candidates) {
           continue;
         }
+        let alpha = min(vec4f(ALPHA_MAX), exp(log_alpha));
+        // exp rounding must not let a pair just past the exponent test in below 1/255.
+        let blends = candidates & (alpha >= vec4f(ALPHA_MIN));
         let next_transmittance = transmittance * (1.0 - alpha);
         let stops = blends & (next_transmittance < vec4f(T_MIN));
         let applies = blends & !stops;
