@@ -2,6 +2,8 @@
 // torch.optim.Adam (no weight decay, no amsgrad), with one learning rate per parameter group.
 //
 // Reads:  grads (from param_gradients), uniforms (learning rates, β1, β2, ε, bias corrections).
+//         The position rate is given in pixels per step and divided by ½W (x) and ½H (y) on the
+//         host, since one raw unit spans half the image (centre = ½W·tanh(x) + ½W).
 // Writes: params, first_moment, second_moment (all 8 floats per Gaussian, slot order of cloud2d.ts):
 //   m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²;
 //   θ ← θ − lr_group · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε).
@@ -26,12 +28,13 @@ fn adam_step(
   if k >= adam.param_count {
     return;
   }
+  // Slots 0 and 1 are x and y, then the Cholesky group, then the colour group.
   let slot = k % PARAMS_PER_GAUSSIAN;
-  var lr = adam.learning_rate.x;
+  var lr = adam.learning_rate[min(slot, 1u)];
   if slot >= COLOR_FIRST_SLOT {
-    lr = adam.learning_rate.z;
+    lr = adam.learning_rate.w;
   } else if slot >= CHOLESKY_FIRST_SLOT {
-    lr = adam.learning_rate.y;
+    lr = adam.learning_rate.z;
   }
   let g = grads[k];
   let m = adam.beta1 * first_moment[k] + (1.0 - adam.beta1) * g;

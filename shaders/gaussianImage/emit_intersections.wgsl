@@ -4,12 +4,12 @@
 //
 // Reads:  tile_rects, tile_offsets (inclusive prefix sums of the tile counts), uniforms.
 // Writes: for Gaussian i, slots s in [offsets[i − 1], offsets[i]), one per covered tile in row-major
-//         order: tile_id_from_isect[s] = tile id (the tile sort's keys), slot_from_isect[s] = s (its
-//         values), gaussian_from_slot[s] = i. Slots are therefore in Gaussian-id order, and the
-//         stable tile sort keeps that order inside each tile: the first 256 entries of a tile are
-//         its 256 lowest-id Gaussians (deterministic, which matters for the reference's cap).
-//         Sorting slots rather than Gaussian ids lets the backward pass write one gradient record
-//         per slot, and a Gaussian's slots are contiguous, so its gradient is a plain sum of a range.
+//         order of its rectangle: tile_id_from_isect[s] = tile id (the tile sort's keys),
+//         gaussian_from_isect[s] = i (its values). The list is therefore in Gaussian-id order, and
+//         the stable tile sort keeps that order inside each tile: the first 256 entries of a tile
+//         are its 256 lowest-id Gaussians (deterministic, which matters for the reference's cap).
+//         The backward pass recomputes a (tile, Gaussian) pair's slot from the same rectangle and
+//         offsets (see rasterize_backward.wgsl).
 //         Thread 0 writes the counters: intersections asked for, entries kept (at most the
 //         capacity; slots past it are dropped and the overflow flag is set for the host to grow).
 
@@ -21,9 +21,8 @@ override WORKGROUP_SIZE: u32 = 256u;
 @group(0) @binding(1) var<storage, read> tile_rects: array<vec2u>;
 @group(0) @binding(2) var<storage, read> tile_offsets: array<u32>;
 @group(0) @binding(3) var<storage, read_write> tile_id_from_isect: array<u32>;
-@group(0) @binding(4) var<storage, read_write> slot_from_isect: array<u32>;
-@group(0) @binding(5) var<storage, read_write> gaussian_from_slot: array<u32>;
-@group(0) @binding(6) var<storage, read_write> counters: array<u32>;
+@group(0) @binding(4) var<storage, read_write> gaussian_from_isect: array<u32>;
+@group(0) @binding(5) var<storage, read_write> counters: array<u32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn emit_intersections(
@@ -56,8 +55,7 @@ fn emit_intersections(
         return;
       }
       tile_id_from_isect[slot] = y * uniforms.tile_grid.x + x;
-      slot_from_isect[slot] = slot;
-      gaussian_from_slot[slot] = i;
+      gaussian_from_isect[slot] = i;
       slot++;
     }
   }

@@ -67,7 +67,7 @@ fn param_gradients(
   let det = a * c - b * b;
   let conic = mat2x2f(c, -b, -b, a) * (1.0 / det);
   let d_m = mat2x2f(d_conic.x, 0.5 * d_conic.y, 0.5 * d_conic.y, d_conic.z);
-  let d_sigma = -(conic * d_m * conic);
+  let d_sigma = (conic * d_m * conic) * -1.0;
   let da = d_sigma[0][0];
   let db = 2.0 * d_sigma[0][1];
   let dc = d_sigma[1][1];

@@ -2,12 +2,12 @@
 // rendering (nd_rasterize_forward_topk_norm of NYU-ICL/image-gs; Zhang et al., Image-GS,
 // SIGGRAPH 2025; ../shared/docs/gaussians.md §4), offered as a second decoding mode.
 //
-// Reads:  tile_ranges, slot_from_isect, gaussian_from_slot, projected, uniforms.
+// Reads:  tile_ranges, gaussian_from_isect, projected, uniforms.
 // Writes: decoded_image (rgba8unorm) = clamp(Σ_topK c·w / (Σ_topK w + 1e-4), 0, 1).
-// Steps, per batch of 256 entries of the tile's whole list (no cap, no 1/255 cut):
-//   1. each thread stages one ProjectedGaussian into workgroup memory;
-//   2. each pixel keeps the K = 10 largest weights w = exp(−σ) it has seen (σ < 0 and non-finite
-//      σ skipped) with their colours, replacing the smallest kept one when a larger one arrives.
+// Each pixel walks the tile's whole list (no cap, no 1/255 cut) and keeps the K = 10 largest
+// weights w = exp(−σ) it has seen (σ < 0 and non-finite σ skipped) with their colours, replacing
+// the smallest kept one when a larger one arrives. Gaussians are read straight from storage, as in
+// rasterize_sum.wgsl (see there why they are not staged in workgroup memory).
 // The result is normalised, so a Gaussian's colour is a colour rather than a summand: models
 // fitted by accumulated summation look different (darker where few Gaussians overlap) in this mode.
 
@@ -15,18 +15,14 @@
 
 @group(0) @binding(0) var<uniform> uniforms: FrameUniforms;
 @group(0) @binding(1) var<storage, read> tile_ranges: array<vec2u>;
-@group(0) @binding(2) var<storage, read> slot_from_isect: array<u32>;
-@group(0) @binding(3) var<storage, read> gaussian_from_slot: array<u32>;
-@group(0) @binding(4) var<storage, read> projected: array<ProjectedGaussian>;
-@group(0) @binding(5) var decoded_image: texture_storage_2d<rgba8unorm, write>;
-
-var<workgroup> batch: array<ProjectedGaussian, TILE_PIXELS>;
+@group(0) @binding(2) var<storage, read> gaussian_from_isect: array<u32>;
+@group(0) @binding(3) var<storage, read> projected: array<ProjectedGaussian>;
+@group(0) @binding(4) var decoded_image: texture_storage_2d<rgba8unorm, write>;
 
 @compute @workgroup_size(TILE_SIZE, TILE_SIZE)
 fn rasterize_top_k(
   @builtin(workgroup_id) workgroup_id: vec3u,
   @builtin(local_invocation_id) local_id: vec3u,
-  @builtin(local_invocation_index) local_index: u32,
 ) {
   let pixel = workgroup_id.xy * TILE_SIZE + local_id.xy;
   let pixel_f = vec2f(pixel);
@@ -39,45 +35,34 @@ fn rasterize_top_k(
   var smallest = 0u;
   var smallest_weight = 0.0;
 
-  for (var start = range.x; start < range.y; start += TILE_PIXELS) {
-    // Step 1.
-    workgroupBarrier();
-    let entry = start + local_index;
-    if entry < range.y {
-      batch[local_index] = projected[gaussian_from_slot[slot_from_isect[entry]]];
+  for (var entry = range.x; entry < range.y; entry++) {
+    let g = projected[gaussian_from_isect[entry]];
+    let d = g.center_conic_ab.xy - pixel_f;
+    let sigma = 0.5 * (g.center_conic_ab.z * d.x * d.x + g.conic_c_color.x * d.y * d.y) + g.center_conic_ab.w * d.x * d.y;
+    // `sigma >= 0 && sigma <= max f32` is false for NaN and ±inf as well.
+    if !(sigma >= 0.0 && sigma <= 3.4e38) {
+      continue;
     }
-    workgroupBarrier();
-    // Step 2.
-    let batch_size = min(TILE_PIXELS, range.y - start);
-    for (var j = 0u; j < batch_size; j++) {
-      let g = batch[j];
-      let d = g.center_conic_ab.xy - pixel_f;
-      let sigma = 0.5 * (g.center_conic_ab.z * d.x * d.x + g.conic_c_color.x * d.y * d.y) + g.center_conic_ab.w * d.x * d.y;
-      // `sigma >= 0 && sigma <= max f32` is false for NaN and ±inf as well.
-      if !(sigma >= 0.0 && sigma <= 3.4e38) {
+    let w = exp(-sigma);
+    var slot = kept;
+    if kept == TOP_K {
+      if w <= smallest_weight {
         continue;
       }
-      let w = exp(-sigma);
-      var slot = kept;
-      if kept == TOP_K {
-        if w <= smallest_weight {
-          continue;
+      slot = smallest;
+    } else {
+      kept++;
+    }
+    kept_weight[slot] = w;
+    kept_color[slot] = g.conic_c_color.yzw;
+    if kept == TOP_K {
+      smallest = 0u;
+      for (var k = 1u; k < TOP_K; k++) {
+        if kept_weight[k] < kept_weight[smallest] {
+          smallest = k;
         }
-        slot = smallest;
-      } else {
-        kept++;
       }
-      kept_weight[slot] = w;
-      kept_color[slot] = g.conic_c_color.yzw;
-      if kept == TOP_K {
-        smallest = 0u;
-        for (var k = 1u; k < TOP_K; k++) {
-          if kept_weight[k] < kept_weight[smallest] {
-            smallest = k;
-          }
-        }
-        smallest_weight = kept_weight[smallest];
-      }
+      smallest_weight = kept_weight[smallest];
     }
   }
 

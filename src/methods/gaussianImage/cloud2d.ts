@@ -40,7 +40,7 @@ export interface GaussianCloud2d {
   height: number;
   count: number;
   /** count × 8 raw parameters in the slot order above. */
-  params: Float32Array;
+  params: Float32Array<ArrayBuffer>;
 }
 
 export function checkImageSize(width: number, height: number, where: string): void {

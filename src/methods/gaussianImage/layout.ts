@@ -75,7 +75,7 @@ export const ProjectedGaussianLayout = new StructLayout('ProjectedGaussian', [
 
 /** Adam hyper-parameters of one step (written before every step). */
 export const AdamUniformsLayout = new StructLayout('AdamUniforms', [
-  { name: 'learning_rate', type: 'vec4f', doc: 'per parameter group: position, Cholesky, colour (w unused)' },
+  { name: 'learning_rate', type: 'vec4f', doc: 'raw x, raw y (the position rate in pixels over ½W and ½H), Cholesky, colour' },
   { name: 'bias_correction', type: 'vec2f', doc: '1 / (1 − β1^t), 1 / (1 − β2^t) for step t (from 1)' },
   { name: 'beta1', type: 'f32', doc: 'first-moment decay' },
   { name: 'beta2', type: 'f32', doc: 'second-moment decay' },

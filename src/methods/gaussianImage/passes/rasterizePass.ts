@@ -32,15 +32,15 @@ export class RasterizePass {
   encode(encoder: GPUCommandEncoder, output: GPUTextureView, mode: RenderMode, timer?: GpuTimer): void {
     const pipeline = this.pipeline(mode);
     const b = this.binning;
-    const resources = [b.ranges, b.slotFromIsect!, b.gaussianFromSlot!, this.project.projected!];
+    const resources = [b.ranges, b.gaussianFromIsect!, this.project.projected!];
     let cache = this.bindGroups.get(mode);
     if (!cache) this.bindGroups.set(mode, (cache = new BindGroupCache()));
     const bindGroup = cache.get([...resources, output], () =>
       this.device.createBindGroup({
         label: `GaussianImageRasterize.${mode}BindGroup`,
         layout: pipeline.getBindGroupLayout(0),
-        // uniforms, tile_ranges, slot_from_isect, gaussian_from_slot, projected, decoded_image
-        entries: [...bufferEntries(this.frame.uniforms!, ...resources), { binding: 5, resource: output }],
+        // uniforms, tile_ranges, gaussian_from_isect, projected, decoded_image
+        entries: [...bufferEntries(this.frame.uniforms!, ...resources), { binding: 4, resource: output }],
       }),
     );
     const pass = beginComputePass(encoder, this.name, timer);

@@ -6,8 +6,8 @@
  * The same scheme as the 3DGS renderer (count tiles per splat → scan → emit (tile id, value) →
  * stable tile sort → tile ranges) on the shared primitives (PrefixScan, RadixSort, TileRanges),
  * minus the depth sort: GaussianImage's depth is 0 for every Gaussian, and the sum it renders does
- * not depend on the order. The sort's values are intersection slots, not Gaussian ids (see
- * emit_intersections.wgsl for why).
+ * not depend on the order, so the list is emitted in Gaussian-id order and the stable tile sort
+ * keeps that order inside each tile.
  *
  * The intersection count stays on the GPU: the sort and the tile ranges read it from `counters`.
  * The capacity is set by the owner (from a CPU estimate or read-back counters); entries past it are
@@ -31,10 +31,8 @@ export const TILE_BINNING_PASS_NAMES = ['scanTileCounts', 'emitIntersections', '
 export class TileBinning {
   /** Sort keys: tile id per intersection, ascending after `tileSort`. */
   tileIdFromIsect: GPUBuffer | null = null;
-  /** Sort values: the intersection slot of each sorted entry. */
-  slotFromIsect: GPUBuffer | null = null;
-  /** Gaussian id of each slot (slots are in Gaussian order: Gaussian i owns a contiguous range). */
-  gaussianFromSlot: GPUBuffer | null = null;
+  /** Sort values: the Gaussian id of each entry. */
+  gaussianFromIsect: GPUBuffer | null = null;
   capacity = 0;
 
   private readonly memory: GpuMemory;
@@ -75,18 +73,17 @@ export class TileBinning {
           `(maxStorageBufferBindingSize ${this.device.limits.maxStorageBufferBindingSize} B). Use fewer or smaller Gaussians.`,
       );
     }
-    for (const buffer of [this.tileIdFromIsect, this.slotFromIsect, this.gaussianFromSlot]) this.memory.release(buffer);
+    for (const buffer of [this.tileIdFromIsect, this.gaussianFromIsect]) this.memory.release(buffer);
     const list = (field: string) =>
       this.memory.createBuffer({ label: `GaussianImageBinning.${field}`, size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     this.tileIdFromIsect = list('tileIdFromIsect');
-    this.slotFromIsect = list('slotFromIsect');
-    this.gaussianFromSlot = list('gaussianFromSlot');
+    this.gaussianFromIsect = list('gaussianFromIsect');
     this.capacity = capacity;
 
     const sortedCount = { buffer: this.frame.counters!, offset: Counter.sortedIntersections * 4 };
     this.tileSort?.destroy();
     this.tileSort = new RadixSort(this.device, { label: 'tileSort', maxCount: Math.max(1, capacity) });
-    this.tileSort.setInputs(this.tileIdFromIsect, this.slotFromIsect, sortedCount);
+    this.tileSort.setInputs(this.tileIdFromIsect, this.gaussianFromIsect, sortedCount);
     this.tileRanges!.setInputs(this.tileIdFromIsect, sortedCount);
     this.emitBindGroup = this.device.createBindGroup({
       label: 'GaussianImageBinning.emitBindGroup',
@@ -96,8 +93,7 @@ export class TileBinning {
         this.project.tileRects!, // tile_rects
         this.project.tileOffsets!, // tile_offsets
         this.tileIdFromIsect, // tile_id_from_isect
-        this.slotFromIsect, // slot_from_isect
-        this.gaussianFromSlot, // gaussian_from_slot
+        this.gaussianFromIsect, // gaussian_from_isect
         this.frame.counters!, // counters
       ),
     });
@@ -127,8 +123,8 @@ export class TileBinning {
     this.tileSort?.destroy();
     this.tileRanges?.destroy();
     this.scanTileCounts = this.tileSort = this.tileRanges = null;
-    for (const buffer of [this.tileIdFromIsect, this.slotFromIsect, this.gaussianFromSlot]) this.memory.release(buffer);
-    this.tileIdFromIsect = this.slotFromIsect = this.gaussianFromSlot = null;
+    for (const buffer of [this.tileIdFromIsect, this.gaussianFromIsect]) this.memory.release(buffer);
+    this.tileIdFromIsect = this.gaussianFromIsect = null;
     this.emitBindGroup = null;
   }
 }
