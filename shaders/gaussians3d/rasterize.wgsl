@@ -71,7 +71,7 @@ fn stage(slot: u32, entry: u32) {
   batch[slot] = StagedSplat(s.xy, -0.5 * vec2f(s.conic_xy.x, s.conic_z), -s.conic_xy.y, log(s.opacity), s.color_rg, s.color_b);
 }
 
-// Pixels newly set in `mask` (a vec4 of per-pixel flags).
+// How many of the 4 per-pixel flags in `mask` are set.
 fn count_set(mask: vec4<bool>) -> u32 {
   return dot(select(vec4u(0u), vec4u(1u), mask), vec4u(1u));
 }
