@@ -107,14 +107,23 @@ function sameWords(a: Uint32Array, b: Uint32Array): number {
 
 class Bench {
   private readonly timer: GpuTimer;
+  /** Names of the passes that asked for timestamps in the current run. */
+  private readonly timedPasses = new Set<string>();
 
   constructor(private readonly device: GPUDevice) {
     // Smoothing 1: msByPass holds the last frame's times.
     this.timer = new GpuTimer(this.device, 1);
+    const passTimestamps = this.timer.passTimestamps.bind(this.timer);
+    this.timer.passTimestamps = (name) => {
+      this.timedPasses.add(name);
+      return passTimestamps(name);
+    };
   }
 
   get timing(): string {
-    return this.timer.enabled ? 'gpu-timestamps (sum of the primitive’s passes)' : 'wall (submit to onSubmittedWorkDone)';
+    return this.timer.enabled
+      ? 'gpu-timestamps (sum of the primitive’s passes; wall time for a run where a pass went untimed)'
+      : 'wall (submit to onSubmittedWorkDone)';
   }
 
   /**
@@ -124,19 +133,18 @@ class Bench {
   async measure(
     n: number,
     reps: number,
-    label: string,
     reset: () => void,
     record: (encoder: GPUCommandEncoder, timer?: GpuTimer) => void,
     check: () => Promise<string | null>,
   ): Promise<Measurement> {
     reset();
-    await this.run(label, record);
+    await this.run(record);
     const problem = await check();
     if (problem) return { skipped: `wrong result: ${problem}` };
     const samples: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       reset();
-      samples.push(await this.run(label, record));
+      samples.push(await this.run(record));
     }
     return measurement(n, samples);
   }
@@ -145,11 +153,12 @@ class Bench {
     this.timer.destroy();
   }
 
-  /** One submit; GPU ms of the passes named `label…` when timestamps work, else wall ms. */
-  private async run(label: string, record: (encoder: GPUCommandEncoder, timer?: GpuTimer) => void): Promise<number> {
+  /** One submit; the GPU ms of its timed passes when all were timed, else wall ms. */
+  private async run(record: (encoder: GPUCommandEncoder, timer?: GpuTimer) => void): Promise<number> {
     await this.device.queue.onSubmittedWorkDone();
     const timer = this.timer.enabled ? this.timer : undefined;
     timer?.msByPass.clear();
+    this.timedPasses.clear();
     timer?.beginFrame();
     const encoder = this.device.createCommandEncoder({ label: 'benchPrimitives.encoder' });
     record(encoder, timer);
@@ -162,10 +171,11 @@ class Bench {
     if (!timer) return wallMs;
     const framesBefore = timer.framesRead;
     for (let i = 0; i < 1000 && timer.framesRead === framesBefore; i++) await new Promise((r) => setTimeout(r, 2));
-    const passes = [...timer.msByPass].filter(([name]) => name.startsWith(label));
-    // GpuTimer drops implausible intervals (over 10 s, or negative); then the wall time is all we have.
-    if (timer.framesRead === framesBefore || passes.length === 0) return wallMs;
-    return passes.reduce((sum, [, ms]) => sum + ms, 0);
+    // GpuTimer drops implausible intervals (over 10 s, or negative) and passes beyond its slots;
+    // unless every pass of the run was timed, the wall time is all we have.
+    const names = [...this.timedPasses];
+    if (timer.framesRead === framesBefore || names.length === 0 || !names.every((name) => timer.msByPass.has(name))) return wallMs;
+    return names.reduce((sum, name) => sum + timer.msByPass.get(name)!, 0);
   }
 }
 
@@ -178,6 +188,8 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
   const reset = () => {
     device.queue.writeBuffer(keyBuffer, 0, keys);
     device.queue.writeBuffer(valueBuffer, 0, values);
+    // Flush the uploads now, so a wall-time measurement does not include them.
+    device.queue.submit([]);
   };
   const expected = cpuRadixSortPairs(keys, values, args.bits);
 
@@ -195,7 +207,7 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
       continue;
     }
     sorter.setInputs(keyBuffer, valueBuffer, n);
-    sort[backend] = await bench.measure(n, args.reps, `bench.${backend}.`, reset, (e, t) => sorter.encode(e, args.bits, t), async () => {
+    sort[backend] = await bench.measure(n, args.reps, reset, (e, t) => sorter.encode(e, args.bits, t), async () => {
       const gotKeys = new Uint32Array(await readBuffer(device, keyBuffer));
       const gotValues = new Uint32Array(await readBuffer(device, valueBuffer));
       const at = Math.max(sameWords(gotKeys, expected.keys), sameWords(gotValues, expected.values));
@@ -207,7 +219,7 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
   const scanner = new PrefixScan(device, { label: 'bench.scan', maxCount: n });
   scanner.setInputs(keyBuffer, valueBuffer, n);
   const expectedScan = cpuPrefixSum(keys);
-  const scan = await bench.measure(n, args.reps, 'bench.scan', reset, (e, t) => scanner.encode(e, t), async () => {
+  const scan = await bench.measure(n, args.reps, reset, (e, t) => scanner.encode(e, t), async () => {
     const at = sameWords(new Uint32Array(await readBuffer(device, valueBuffer)), expectedScan);
     return at < 0 ? null : `first mismatch at index ${at}`;
   });

@@ -20,8 +20,8 @@
 // Stability: every step keeps input order among equal digits; the scan orders the blocks.
 // Portability: no subgroups and a fixed number of barriers (16) whatever KEYS_PER_THREAD is.
 // Few invocations with many keys each keep workgroup memory per invocation low: good for
-// occupancy, and software adapters (SwiftShader) pay for zero-initialising workgroup memory once
-// per SIMD group, so their cost per key is about workgroup words / (4 · KEYS_PER_THREAD).
+// occupancy, and on SwiftShader a workgroup costs about invocations × workgroup words (measured;
+// it seems to zero-initialise workgroup memory once per 4-wide SIMD group).
 // Ranking after CUB's BlockRadixRank (Merrill & Grimshaw, "High Performance and Scalable Radix
 // Sorting", 2011: per-thread packed digit counters and a raking block scan); passes after
 // b0nes164/GPUSorting DeviceRadixSort (reduce-then-scan).

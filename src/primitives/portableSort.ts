@@ -8,8 +8,9 @@
  *   scatter  stable rank within the block, then write   (sort_scatter.wgsl)
  *
  * Passes ping-pong between the caller's buffers and two temporaries; after an odd number of passes
- * `copyBack` moves the result home. Memory traffic per pass: keys read twice, values once, both
- * written once, and the histograms (1/8 of n words at 2048 keys a block) scanned.
+ * `copyBack` moves the result home. Memory traffic per pass: keys read by count and scatter (and
+ * gathered once more by scatter from its block, which is then cache-resident), values read once,
+ * both written once, and the histograms (1/8 of n words at 2048 keys a block) scanned.
  *
  * Designs: b0nes164/GPUSorting DeviceRadixSort (reduce-then-scan, 8-bit digits, 256 threads);
  * brush-sort (4-bit digits, count → scan → scatter); shared/docs/gaussians.md §5.
@@ -30,7 +31,7 @@ import copySource from '../../shaders/primitives/sort_copy.wgsl?raw';
 /**
  * Tunables, passed to the count and scatter kernels as `override`s. 2048-key blocks keep the
  * histogram scan at n/8 words; 64 invocations × 32 keys keep the scatter's workgroup memory at
- * ~11.5 KiB (under WebGPU's default 16 KiB limit) and low per invocation (see sort_scatter.wgsl).
+ * ~11.3 KiB (under WebGPU's default 16 KiB limit) and low per invocation (see sort_scatter.wgsl).
  * The scatter kernel needs a power of two from 16 to 256 invocations, at most 32 keys per
  * invocation and at most 4096 keys per block.
  */
@@ -170,10 +171,10 @@ export class PortableSort implements SortBackend {
   /** Expects inputs checked by RadixSort (usage, sizes, count range). */
   setInputs(keys: GPUBuffer, values: GPUBuffer, count: ElementCount): void {
     const old = this.inputs;
-    const sameBuffers = old !== null && old.keys === keys && old.values === values;
-    if (sameBuffers && sameCount(old!.count, count)) return;
+    const sameBuffers = old?.keys === keys && old?.values === values;
+    if (old && sameBuffers && sameCount(old.count, count)) return;
     // Bind groups depend on the buffers and on where a GPU count lives, not on a CPU count's value.
-    const bindGroupsValid = sameBuffers && !isGpuCount(old!.count) && !isGpuCount(count);
+    const bindGroupsValid = old !== null && sameBuffers && !isGpuCount(old.count) && !isGpuCount(count);
     this.inputs = { keys, values, count };
     if (!bindGroupsValid) this.bindGroups = this.createBindGroups(this.inputs);
     if (isGpuCount(count)) {

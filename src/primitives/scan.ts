@@ -7,8 +7,8 @@
  * Why reduce-then-scan rather than a single-pass decoupled look-back/fallback scan: it needs no
  * inter-workgroup forward progress (WebGPU promises none, see shared/docs/gaussians.md §5.2) and no
  * subgroups, so one code path runs everywhere. It costs ~3n memory operations against ~2n, plus
- * one tiny extra dispatch per level; at 2048 elements a block, 2^22 elements need 3 levels. The
- * scans in a frame (tile counts, the sort's histograms) are small next to the sort itself.
+ * two dispatches per level; at 2048 elements a block, up to 2^22 elements need 2 levels and up to
+ * 2^33 need 3. The scans in a frame (tile counts, the sort's histograms) are small next to the sort.
  *
  * In place is allowed (`input === output`): each workgroup reads its block before writing it.
  *
@@ -193,10 +193,10 @@ export class PrefixScan {
     checkElementBuffer(owner, 'input', input, count, this.maxCount);
     checkElementBuffer(owner, 'output', output, count, this.maxCount);
     const old = this.inputs;
-    const sameBuffers = old !== null && old.input === input && old.output === output;
-    if (sameBuffers && sameCount(old!.count, count)) return;
+    const sameBuffers = old?.input === input && old?.output === output;
+    if (old && sameBuffers && sameCount(old.count, count)) return;
     // Bind groups depend on the buffers and on where a GPU count lives, not on a CPU count's value.
-    const bindGroupsValid = sameBuffers && !isGpuCount(old!.count) && !isGpuCount(count);
+    const bindGroupsValid = old !== null && sameBuffers && !isGpuCount(old.count) && !isGpuCount(count);
     this.inputs = { input, output, count };
     if (!bindGroupsValid) this.bindGroups = this.createBindGroups(this.inputs);
     if (!isGpuCount(count)) this.writeHostCount(count);
