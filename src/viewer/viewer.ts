@@ -464,8 +464,14 @@ export class Viewer {
     this.timer.resolve(encoder);
     gpu.device.queue.submit([encoder.finish()]);
     this.timer.collect();
-    current?.instance.afterSubmit?.();
+    const instance = current?.instance;
+    instance?.afterSubmit?.();
     if (!complete) this.dirty = true;
+    // A frame can turn out incomplete only after the GPU ran it (e.g. an intersection buffer
+    // overflowed); the method grows its buffers and the frame is drawn again, even if nothing moves.
+    instance?.lastFrameComplete?.().then((ok) => {
+      if (!ok && this.current?.instance === instance) this.requestRedraw();
+    }, () => undefined); // rejected only when the instance was destroyed meanwhile
     this.frameCount++;
     const end = performance.now();
     this.cpuMs += (end - start - this.cpuMs) * 0.1;
@@ -495,7 +501,8 @@ export class Viewer {
       await this.gpu?.device.queue.onSubmittedWorkDone();
     }
     // A method that needed another pass (e.g. a grown buffer) gets it, a bounded number of times.
-    for (let retries = 0; this.dirty && retries < 8; retries++) {
+    const incomplete = async () => this.dirty || (await this.current?.instance.lastFrameComplete?.()) === false;
+    for (let retries = 0; (await incomplete()) && retries < 8; retries++) {
       this.renderFrame();
       await this.gpu?.device.queue.onSubmittedWorkDone();
     }
