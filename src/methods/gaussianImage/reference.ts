@@ -130,23 +130,29 @@ function forEachPixel(cloud: GaussianCloud2d, lists: number[][], cap: number, vi
 }
 
 /**
- * Accumulated summation, before the clamp: C = Σ c·exp(−σ) over the tile's entries, skipping σ < 0
- * and exp(−σ) < 1/255 (opacity ≡ 1, so α = min(1, exp(−σ)) = exp(−σ)). Returns W·H·3 values.
+ * Calls `visit(pixel, id, w)` for every term of accumulated summation: each pixel, each Gaussian
+ * of its tile's (capped) list with σ ≥ 0 and w = exp(−σ) ≥ 1/255 (opacity ≡ 1, so the reference's
+ * α = min(1, exp(−σ)) is exp(−σ)).
  */
-export function decodeSumUnclamped(cloud: GaussianCloud2d, options: DecodeOptions = {}): Float64Array {
-  const cap = options.tileEntryCap ?? Infinity;
+export function forEachTerm(cloud: GaussianCloud2d, options: DecodeOptions, visit: (pixel: number, id: number, w: number) => void): void {
   const projected = projectCloud(cloud);
   const lists = binTiles(cloud, projected);
-  const out = new Float64Array(cloud.width * cloud.height * 3);
-  forEachPixel(cloud, lists, cap, (pixel, px, py, ids) => {
+  forEachPixel(cloud, lists, options.tileEntryCap ?? Infinity, (pixel, px, py, ids) => {
     for (const id of ids) {
-      const g = projected[id]!;
-      const sigma = sigmaAt(g, px, py);
+      const sigma = sigmaAt(projected[id]!, px, py);
       if (sigma < 0) continue;
       const w = Math.min(1, Math.exp(-sigma));
-      if (w < WEIGHT_CUT) continue;
-      for (let c = 0; c < 3; c++) out[pixel * 3 + c] += g.color[c]! * w;
+      if (w >= WEIGHT_CUT) visit(pixel, id, w);
     }
+  });
+}
+
+/** Accumulated summation before the clamp: C = Σ c·exp(−σ) over the terms above. Returns W·H·3 values. */
+export function decodeSumUnclamped(cloud: GaussianCloud2d, options: DecodeOptions = {}): Float64Array {
+  const out = new Float64Array(cloud.width * cloud.height * 3);
+  const p = cloud.params;
+  forEachTerm(cloud, options, (pixel, id, w) => {
+    for (let c = 0; c < 3; c++) out[pixel * 3 + c] += p[id * PARAMS_PER_GAUSSIAN + ParamSlot.r + c]! * w;
   });
   return out;
 }
