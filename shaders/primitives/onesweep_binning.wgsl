@@ -16,26 +16,31 @@
 //      workgroup only ever looks back at partitions whose workgroups have already started.
 //   2. Each invocation loads KEYS_PER_THREAD keys of its subgroup's contiguous block; keys past the
 //      count become 0xffffffff padding, whose digit is the largest of the pass.
-//   3. Stable rank in the partition (warp-level multisplit): per key, DIGIT_BITS ballots give the
-//      lanes holding the same digit; the highest of them adds their number to the subgroup's
-//      private digit histogram (a "slot") and shuffles the old value to its peers. Up to SLOT_COUNT
-//      subgroups rank at once; with more subgroups (small subgroup sizes) the work goes in waves.
-//      Between waves, invocation v scans digit v over the slots, in registration order, continuing
-//      from the previous wave, which turns each subgroup's histogram into its offsets.
-//   4. Invocation v owns digit v: publishes the partition's count of v as FLAG_REDUCTION, and a
-//      workgroup scan gives the digit's first local index.
+//   3. Stable rank in the partition (warp-level multisplit): per key, one ballot per digit bit
+//      finds the lanes holding the same digit; the highest of them adds their number to the
+//      subgroup's private digit histogram (a "slot") and shuffles the old value to its peers. Up to
+//      SLOT_COUNT subgroups rank at once; more subgroups (small subgroup sizes) go in waves.
+//      Between waves each invocation scans its digits over the slots, in registration order,
+//      continuing from the previous wave, which turns each subgroup's histogram into its offsets.
+//   4. Each invocation owns DIGITS_PER_INVOCATION consecutive digits: it publishes the partition's
+//      counts of them as FLAG_REDUCTION, and a workgroup scan gives each digit's first local index.
 //   5. Keys go to workgroup memory in partition-sorted order.
 //   6. Decoupled look-back with fallback (Merrill & Garland 2016; Smith, Levien & Owens,
-//      "Decoupled Fallback"): invocation v walks back over the predecessors' words of digit v,
-//      adding FLAG_REDUCTION counts, until a FLAG_INCLUSIVE prefix. A walk that sees a NOT_READY
-//      word for more than MAX_SPIN polls stops; the workgroup then recomputes the digit histogram
-//      of the latest stalled predecessor from the keys itself and inserts it with atomicMax (never
-//      replacing a published word). No workgroup waits on another being scheduled, which WebGPU
-//      does not promise. FORCE_FALLBACK (tests only) sends every step through the recomputation.
-//   7. The inclusive prefix is published for the successors.
+//      "Decoupled Fallback"): for each of its digits an invocation walks back over the
+//      predecessors' words, adding FLAG_REDUCTION counts, until a FLAG_INCLUSIVE prefix. A walk
+//      that sees a NOT_READY word for MAX_SPIN polls stops; the workgroup then recomputes the digit
+//      histogram of the latest stalled predecessor from its keys and inserts it with atomicMax
+//      (never replacing a published word). No workgroup waits on another being scheduled, which
+//      WebGPU does not promise. FORCE_FALLBACK (tests only) sends every step through recomputation.
+//   7. The inclusive prefixes are published for the successors.
 //   8. Keys, then values (loaded into workgroup memory at the same local index), are written from
 //      workgroup memory to their global position; consecutive invocations write consecutive
 //      addresses within a digit run.
+//
+// Shape: 256 invocations × 15 keys, one digit each, by default. SMALL_WORKGROUP (chosen when
+// subgroups are at most 8 wide, e.g. SwiftShader's 4) uses 64 invocations × 60 keys and 4 digits
+// each: the same partition with a quarter of the subgroups, so ranking needs one wave instead of
+// four and per-subgroup costs (zero-initialising workgroup memory on SwiftShader) shrink.
 //
 // Source: Adinets & Merrill, "Onesweep" (arXiv 2206.01784); structure of b0nes164/GPUSorting's
 // DigitBinningPass; fallback after b0nes164/GPUPrefixSums csdldf.
@@ -63,8 +68,13 @@ override FORCE_FALLBACK: bool = false;
 @group(0) @binding(6) var<storage, read_write> pass_hist: array<atomic<u32>>;
 @group(0) @binding(7) var<storage, read_write> counters: array<atomic<u32>, COUNTERS_WORDS>;
 
-// One invocation per digit in steps 4, 6 and 7.
-const WORKGROUP_SIZE = RADIX;
+#ifdef SMALL_WORKGROUP
+const WORKGROUP_SIZE = 64u;
+#else
+const WORKGROUP_SIZE = 256u;
+#endif
+const KEYS_PER_THREAD = PARTITION_SIZE / WORKGROUP_SIZE;
+const DIGITS_PER_INVOCATION = RADIX / WORKGROUP_SIZE;
 const SCRATCH_WORDS = max(SLOT_COUNT * RADIX, PARTITION_SIZE);
 // WGSL subgroups have at least 4 invocations.
 const MAX_SUBGROUPS = WORKGROUP_SIZE / 4u;
@@ -77,9 +87,9 @@ var<workgroup> wg_registration: atomic<u32>;
 // (partition id, registered subgroups), made uniform by workgroupUniformLoad.
 var<workgroup> wg_partition: vec2u;
 var<workgroup> wg_subgroup_sums: array<u32, MAX_SUBGROUPS>;
-var<workgroup> wg_local_offset: array<u32, RADIX>;
-// Global index of local index 0 of each digit's run: global prefix - local offset (mod 2^32).
-var<workgroup> wg_global_base: array<u32, RADIX>;
+// Per digit: its first local index (steps 4-5), then the global index of local index 0 of its run,
+// global prefix - local offset mod 2^32 (steps 7-8).
+var<workgroup> wg_digit_offset: array<u32, RADIX>;
 var<workgroup> wg_fallback_counts: array<atomic<u32>, RADIX>;
 var<workgroup> wg_stall_vote: atomic<u32>;
 var<workgroup> wg_stall_slot: u32;
@@ -166,9 +176,10 @@ fn main(
   }
   registration = subgroupBroadcastFirst(registration);
   let subgroup_index = registration >> 16u;
-  // The invocation's place in registration order: owns digit `vid` and word `vid` of every
-  // RADIX-wide stride below.
+  // The invocation's place in registration order: it owns digits vid * DIGITS_PER_INVOCATION + j
+  // and word vid of every WORKGROUP_SIZE-wide stride below.
   let vid = (registration & 0xffffu) + lane_rank;
+  let first_digit = vid * DIGITS_PER_INVOCATION;
   workgroupBarrier();
   if (local_index == 0u) {
     let partition_id = atomicAdd(&counters[COUNTERS_BUMP + params.pass_index], 1u);
@@ -200,7 +211,8 @@ fn main(
   let below = lanes_below(lane);
   let sg_wave = subgroup_index / SLOT_COUNT;
   let slot_base = (subgroup_index % SLOT_COUNT) * RADIX;
-  var digit_count = 0u;
+  // Keys of each owned digit ranked so far; after the waves, the partition's count of the digit.
+  var digit_counts: array<u32, DIGITS_PER_INVOCATION>;
   let waves = div_ceil(subgroups, SLOT_COUNT);
   for (var wave = 0u; wave < waves; wave++) {
     if (wave > 0u) {
@@ -225,10 +237,13 @@ fn main(
     }
     workgroupBarrier();
     let slots_in_wave = min(SLOT_COUNT, subgroups - wave * SLOT_COUNT);
-    for (var slot = 0u; slot < slots_in_wave; slot++) {
-      let n = atomicLoad(&scratch[slot * RADIX + vid]);
-      atomicStore(&scratch[slot * RADIX + vid], digit_count);
-      digit_count += n;
+    for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+      for (var slot = 0u; slot < slots_in_wave; slot++) {
+        let word = slot * RADIX + first_digit + j;
+        let n = atomicLoad(&scratch[word]);
+        atomicStore(&scratch[word], digit_counts[j]);
+        digit_counts[j] += n;
+      }
     }
     workgroupBarrier();
     if (sg_wave == wave) {
@@ -238,55 +253,70 @@ fn main(
     }
   }
 
-  // 4. digit_count is now the partition's count of digit `vid`. Padding keys rank last among the
-  //    largest digit; leaving them out of its count puts them at local indices >= valid.
-  if (vid == params.digit_mask) {
-    digit_count -= PARTITION_SIZE - valid;
+  // 4. Padding keys rank last among the largest digit; leaving them out of its count puts them at
+  //    local indices >= valid. Then publish, and scan the counts over all digits.
+  var owned_total = 0u;
+  for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+    if (first_digit + j == params.digit_mask) {
+      digit_counts[j] -= PARTITION_SIZE - valid;
+    }
+    atomicMax(
+      &pass_hist[pass_hist_index(params.pass_index, partition_id + 1u, first_digit + j, partitions)],
+      (digit_counts[j] << 2u) | FLAG_REDUCTION,
+    );
+    owned_total += digit_counts[j];
   }
-  atomicMax(
-    &pass_hist[pass_hist_index(params.pass_index, partition_id + 1u, vid, partitions)],
-    (digit_count << 2u) | FLAG_REDUCTION,
-  );
-  let subgroup_offset = subgroupExclusiveAdd(digit_count);
-  let subgroup_sum = subgroupAdd(digit_count);
+  let subgroup_offset = subgroupExclusiveAdd(owned_total);
+  let subgroup_sum = subgroupAdd(owned_total);
   if (lane_rank == 0u) {
     wg_subgroup_sums[subgroup_index] = subgroup_sum;
   }
   workgroupBarrier();
-  var local_offset = subgroup_offset;
+  var local_offsets: array<u32, DIGITS_PER_INVOCATION>;
+  var running = subgroup_offset;
   for (var s = 0u; s < subgroup_index; s++) {
-    local_offset += wg_subgroup_sums[s];
+    running += wg_subgroup_sums[s];
   }
-  wg_local_offset[vid] = local_offset;
+  for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+    local_offsets[j] = running;
+    wg_digit_offset[first_digit + j] = running;
+    running += digit_counts[j];
+  }
   workgroupBarrier();
 
   // 5. ranks[] become local indices; the keys move to them (the slots are dead since step 4).
   for (var i = 0u; i < KEYS_PER_THREAD; i++) {
-    ranks[i] += wg_local_offset[digit_of(keys[i])];
+    ranks[i] += wg_digit_offset[digit_of(keys[i])];
     atomicStore(&scratch[ranks[i]], keys[i]);
   }
 
-  // 6. Look-back for digit `vid`: slot k of this pass holds partition k - 1's word.
-  var prefix = 0u;
-  var slot = partition_id;
-  var found = false;
+  // 6. Look-back for each owned digit: slot k of this pass holds partition k - 1's word.
+  var prefixes: array<u32, DIGITS_PER_INVOCATION>;
+  var slots: array<u32, DIGITS_PER_INVOCATION>;
+  var found: array<bool, DIGITS_PER_INVOCATION>;
+  for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+    slots[j] = partition_id;
+  }
   loop {
-    if (!found) {
+    for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+      if (found[j]) {
+        continue;
+      }
       var spins = 0u;
       loop {
-        if (FORCE_FALLBACK && slot != 0u) {
+        if (FORCE_FALLBACK && slots[j] != 0u) {
           break;
         }
-        let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, slot, vid, partitions)]);
+        let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, slots[j], first_digit + j, partitions)]);
         let flag = word & FLAG_MASK;
         if (flag == FLAG_INCLUSIVE) {
-          prefix += word >> 2u;
-          found = true;
+          prefixes[j] += word >> 2u;
+          found[j] = true;
           break;
         }
         if (flag == FLAG_REDUCTION) {
-          prefix += word >> 2u;
-          slot -= 1u;
+          prefixes[j] += word >> 2u;
+          slots[j] -= 1u;
           spins = 0u;
           continue;
         }
@@ -296,8 +326,8 @@ fn main(
         }
       }
       // Slot 0 is always inclusive, so a stalled walk is at a slot >= 1.
-      if (!found) {
-        atomicMax(&wg_stall_vote, slot);
+      if (!found[j]) {
+        atomicMax(&wg_stall_vote, slots[j]);
       }
     }
     workgroupBarrier();
@@ -309,33 +339,42 @@ fn main(
       break;
     }
     // Fallback: count the digits of partition stall - 1 (a full partition: it precedes this one).
-    atomicStore(&wg_fallback_counts[vid], 0u);
+    for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+      atomicStore(&wg_fallback_counts[first_digit + j], 0u);
+    }
     workgroupBarrier();
     let stalled_start = (stall - 1u) * PARTITION_SIZE;
     for (var i = 0u; i < KEYS_PER_THREAD; i++) {
       atomicAdd(&wg_fallback_counts[digit_of(src_keys[stalled_start + i * WORKGROUP_SIZE + vid])], 1u);
     }
     workgroupBarrier();
-    if (!found && slot == stall) {
-      let computed = (atomicLoad(&wg_fallback_counts[vid]) << 2u) | FLAG_REDUCTION;
-      let previous = atomicMax(&pass_hist[pass_hist_index(params.pass_index, stall, vid, partitions)], computed);
+    for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+      if (found[j] || slots[j] != stall) {
+        continue;
+      }
+      let digit = first_digit + j;
+      let computed = (atomicLoad(&wg_fallback_counts[digit]) << 2u) | FLAG_REDUCTION;
+      let previous = atomicMax(&pass_hist[pass_hist_index(params.pass_index, stall, digit, partitions)], computed);
       // The owner may have published meanwhile: an inclusive word ends the walk early.
       let word = max(previous, computed);
-      prefix += word >> 2u;
+      prefixes[j] += word >> 2u;
       if ((word & FLAG_MASK) == FLAG_INCLUSIVE) {
-        found = true;
+        found[j] = true;
       } else {
-        slot -= 1u;
+        slots[j] -= 1u;
       }
     }
   }
 
-  // 7. Successors can stop here for this digit.
-  atomicMax(
-    &pass_hist[pass_hist_index(params.pass_index, partition_id + 1u, vid, partitions)],
-    ((prefix + digit_count) << 2u) | FLAG_INCLUSIVE,
-  );
-  wg_global_base[vid] = prefix - local_offset;
+  // 7. Successors can stop here for these digits.
+  for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
+    let digit = first_digit + j;
+    atomicMax(
+      &pass_hist[pass_hist_index(params.pass_index, partition_id + 1u, digit, partitions)],
+      ((prefixes[j] + digit_counts[j]) << 2u) | FLAG_INCLUSIVE,
+    );
+    wg_digit_offset[digit] = prefixes[j] - local_offsets[j];
+  }
   workgroupBarrier();
 
   // 8. Keys out; keys[] is reused for each word's destination, which the values reuse.
@@ -343,7 +382,7 @@ fn main(
     let local = i * WORKGROUP_SIZE + vid;
     if (local < valid) {
       let key = atomicLoad(&scratch[local]);
-      keys[i] = wg_global_base[digit_of(key)] + local;
+      keys[i] = wg_digit_offset[digit_of(key)] + local;
       dst_keys[keys[i]] = key;
     }
   }

@@ -35,9 +35,7 @@ export const onesweepLayout = {
   radix: 256,
   digitBits: 8,
   maxDigitPasses: 4,
-  /** DigitBinning keys per invocation: sizes private arrays, so a WGSL const rather than an override. */
-  keysPerThread: 15,
-  /** DigitBinning keys per workgroup: 256 invocations × 15. */
+  /** DigitBinning keys per workgroup: 256 invocations × 15, or 64 × 60 (SMALL_WORKGROUP). */
   partitionSize: 3840,
   /** Subgroup digit histograms DigitBinning ranks into at once (more subgroups go in waves). */
   slotCount: 16,
@@ -86,7 +84,6 @@ const LAYOUT_WGSL = [
   `const RADIX = ${onesweepLayout.radix}u;`,
   `const DIGIT_BITS = ${onesweepLayout.digitBits}u;`,
   `const MAX_DIGIT_PASSES = ${onesweepLayout.maxDigitPasses}u;`,
-  `const KEYS_PER_THREAD = ${onesweepLayout.keysPerThread}u;`,
   `const PARTITION_SIZE = ${onesweepLayout.partitionSize}u;`,
   `const SLOT_COUNT = ${onesweepLayout.slotCount}u;`,
   `const HISTOGRAM_PARTITION_SIZE = ${onesweepLayout.histogramPartitionSize}u;`,
@@ -118,9 +115,8 @@ const BINNING_WORKGROUP_BYTES = (() => {
     Math.max(slotCount * radix, partitionSize), // scratch
     1, // wg_registration
     2, // wg_partition
-    radix / 4, // wg_subgroup_sums
-    radix, // wg_local_offset
-    radix, // wg_global_base
+    256 / 4, // wg_subgroup_sums, 256-invocation shape
+    radix, // wg_digit_offset
     radix, // wg_fallback_counts
     1, // wg_stall_vote
     1, // wg_stall_slot
@@ -160,6 +156,11 @@ export interface OnesweepSortOptions {
   forceLookbackFallback?: boolean;
   /** Tests only: split dispatches as if the device allowed this many workgroups per grid dimension. */
   maxWorkgroupsPerDimension?: number;
+  /**
+   * Tests only: DigitBinning's invocations per workgroup, otherwise 64 when the device's subgroups
+   * are at most 8 wide (SwiftShader) and 256 elsewhere. Both shapes are correct everywhere.
+   */
+  binningWorkgroupSize?: 64 | 256;
 }
 
 type BindingKind = 'params' | 'read' | 'write';
@@ -261,9 +262,12 @@ export class OnesweepSort implements SortBackend {
     };
 
     const maxPerDimension = options.maxWorkgroupsPerDimension ?? device.limits.maxComputeWorkgroupsPerDimension;
-    // Lane masks need all four ballot words only when the device may use subgroups wider than 32.
+    // Lane masks need all four ballot words only when the device may use subgroups wider than 32;
+    // with subgroups of at most 8, the 64-invocation shape ranks in one wave (see the kernel).
     const subgroupMaxSize = (device.adapterInfo as GPUAdapterInfo | undefined)?.subgroupMaxSize;
     const binningDefines = subgroupMaxSize !== undefined && subgroupMaxSize <= 32 ? [] : ['WIDE_SUBGROUPS'];
+    const smallWorkgroup = options.binningWorkgroupSize ? options.binningWorkgroupSize === 64 : subgroupMaxSize !== undefined && subgroupMaxSize <= 8;
+    if (smallWorkgroup) binningDefines.push('SMALL_WORKGROUP');
     const pipeline = (name: keyof BindGroups, code: string, constants: Record<string, number>, defines: string[] = []) =>
       createComputePipeline(device, {
         label: `${label}.${name}`,

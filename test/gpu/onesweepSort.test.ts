@@ -188,10 +188,10 @@ describe('Onesweep radix sort', () => {
     sort.destroy();
   });
 
-  gpuTest('sorts 65,535 x 256 + 1 keys', async ({ gpu }) => {
+  gpuTest('sorts 65,535 x 256 + 1 keys (4,370 partitions, one 8-bit pass)', async ({ gpu }) => {
     const n = 65_535 * 256 + 1;
     const sort = newSort(gpu.device, { maxCount: n });
-    await checkSort(gpu.device, sort, 'large', { keys: randomWords(n, 42), bits: 32 });
+    await checkSort(gpu.device, sort, 'large', { keys: randomWords(n, 42), bits: 8 });
     sort.destroy();
   });
 
