@@ -123,7 +123,7 @@ describe('.gimg round trip', () => {
 
 describe('bad .gimg files', () => {
   const valid = () => writeGimg(encodeCloud(cloudOverImage({ width: 20, height: 10, data: new Float32Array(600).fill(0.5) }, 12, 1)));
-  const withWord = (bytes: Uint8Array, offset: number, set: (view: DataView) => void) => {
+  const edited = (bytes: Uint8Array, set: (view: DataView) => void) => {
     const copy = bytes.slice();
     set(new DataView(copy.buffer));
     return copy;
@@ -135,18 +135,18 @@ describe('bad .gimg files', () => {
     const cases: Array<[string, Uint8Array, RegExp]> = [
       ['empty', new Uint8Array(0), /bad\.gimg: truncated: 0 bytes, shorter than the 236-byte header/],
       ['PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]), /not a GaussianImage file/],
-      ['wrong magic', withWord(good, 0, (v) => v.setUint8(0, 0x58)), /not a GaussianImage file \(the magic number "GIMG" is missing\)/],
-      ['version 2', withWord(good, 4, (v) => v.setUint16(4, 2, true)), /version 2 is not supported/],
-      ['flags', withWord(good, 6, (v) => v.setUint16(6, 1, true)), /reserved flags are 1, must be 0/],
-      ['width 0', withWord(good, 8, (v) => v.setUint32(8, 0, true)), /image size 0×10 is outside/],
-      ['count 0', withWord(good, 16, (v) => v.setUint32(16, 0, true)), /Gaussian count 0 is outside 1\.\.16777216/],
-      ['count 2^32 − 1', withWord(good, 16, (v) => v.setUint32(16, 0xffffffff, true)), /Gaussian count 4294967295 is outside/],
-      ['count larger than the file', withWord(good, 16, (v) => v.setUint32(16, 1 << 24, true)), /truncated: 16777216 Gaussians need 117440748 bytes, the file has 320/],
+      ['wrong magic', edited(good, (v) => v.setUint8(0, 0x58)), /not a GaussianImage file \(the magic number "GIMG" is missing\)/],
+      ['version 2', edited(good, (v) => v.setUint16(4, 2, true)), /version 2 is not supported/],
+      ['flags', edited(good, (v) => v.setUint16(6, 1, true)), /reserved flags are 1, must be 0/],
+      ['width 0', edited(good, (v) => v.setUint32(8, 0, true)), /image size 0×10 is outside/],
+      ['count 0', edited(good, (v) => v.setUint32(16, 0, true)), /Gaussian count 0 is outside 1\.\.16777216/],
+      ['count 2^32 − 1', edited(good, (v) => v.setUint32(16, 0xffffffff, true)), /Gaussian count 4294967295 is outside/],
+      ['count larger than the file', edited(good, (v) => v.setUint32(16, 1 << 24, true)), /truncated: 16777216 Gaussians need 117440748 bytes, the file has 320/],
       ['truncated body', good.slice(0, good.length - 1), /truncated: 12 Gaussians need 320 bytes, the file has 319/],
       ['trailing bytes', new Uint8Array([...good, 0, 0]), /2 unexpected bytes after the 12 Gaussians/],
-      ['NaN scale', withWord(good, 20, (v) => v.setFloat32(24, NaN, true)), /Cholesky scale 1 is not a finite number/],
-      ['infinite codebook', withWord(good, 44, (v) => v.setFloat32(44 + 4 * 30, Infinity, true)), /codebook value 30 is not a finite number/],
-      ['infinite position', withWord(good, GIMG_HEADER_BYTES, (v) => v.setUint16(GIMG_HEADER_BYTES + 4 * 3 + 2, 0x7c00, true)), /position of Gaussian 3 is not a finite number/],
+      ['NaN scale', edited(good, (v) => v.setFloat32(24, NaN, true)), /Cholesky scale 1 is not a finite number/],
+      ['infinite codebook', edited(good, (v) => v.setFloat32(44 + 4 * 30, Infinity, true)), /codebook value 30 is not a finite number/],
+      ['infinite position', edited(good, (v) => v.setUint16(GIMG_HEADER_BYTES + 4 * 3 + 2, 0x7c00, true)), /position of Gaussian 3 is not a finite number/],
     ];
     for (const [what, bytes, message] of cases) {
       expect(() => readGimg(bytes, 'bad.gimg'), what).toThrow(message);
