@@ -8,6 +8,7 @@ import type { Camera, Vec3 } from '../camera/camera';
 import type { GpuContext, GpuFeatures } from '../gpu/context';
 import type { GpuMemory } from '../gpu/memory';
 import type { GpuTimer } from '../gpu/timing';
+import type { AssetBundle } from '../formats/bundle';
 
 /** A rate reported in a method's paper, shown next to ours in the overlay. */
 export interface PaperRate {
@@ -44,11 +45,18 @@ export interface MethodContext {
   memory: GpuMemory;
 }
 
-/** Bytes of an asset as they arrive. `size` is known for files and most URLs. */
+/**
+ * Bytes of an asset as they arrive. `size` is known for files and most URLs.
+ *
+ * An asset made of several files (a dropped SOG folder: meta.json and its WebP images) comes as
+ * `bundle` instead, read file by file; `stream` is then empty and `size` the bundle's total. Only
+ * methods whose definition sets `opensBundles` are given one.
+ */
 export interface AssetSource {
   name: string;
   size?: number;
   stream: ReadableStream<Uint8Array>;
+  bundle?: AssetBundle;
   signal?: AbortSignal;
   onProgress?: (bytesRead: number) => void;
 }
@@ -75,6 +83,10 @@ export interface MethodInstance<P extends object = object> {
   afterSubmit?(): void;
   /** Resolves once the GPU work of the last submitted frame has been checked; true if it was complete. */
   lastFrameComplete?(): Promise<boolean>;
+  /** File extensions (with the dot) `exportAsset` writes the loaded content as ("save as"); absent when it cannot. */
+  readonly exportFormats?: readonly string[];
+  /** The loaded content as a file of one of `exportFormats`, in chunks (join them with `new Blob(chunks)`). */
+  exportAsset?(format: string): Iterable<Uint8Array>;
   destroy(): void;
 }
 
@@ -86,6 +98,8 @@ export interface MethodDefinition<P extends object = object> {
   readonly extensions: readonly string[];
   /** Content sniffing on the first bytes, where the format allows it. */
   sniff?(head: Uint8Array): boolean;
+  /** Opens multi-file assets (AssetSource.bundle, e.g. a dropped folder). */
+  readonly opensBundles?: boolean;
   defaultParams(): P;
   /** Adds controls for `params` to `folder`; controls that need a device feature only when it exists. */
   buildGui(folder: GUI, params: P, features: GpuFeatures): void;

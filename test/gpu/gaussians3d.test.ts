@@ -341,7 +341,9 @@ async function expectProjectionMatches(device: GPUDevice, renderer: Gaussians3dR
   const buffers = renderer.debugBuffers();
   const counters = new Uint32Array(await readBuffer(device, buffers.counters));
   const visible = counters[FrameCounter.visible]!;
-  const globalIds = new Uint32Array(await readBuffer(device, buffers.globalFromCompactId, 0, visible * 4));
+  // Compact ids name upload indices (importance order); splatOrder maps them to cloud indices.
+  const order = renderer.splatOrder!;
+  const globalIds = new Uint32Array(await readBuffer(device, buffers.globalFromCompactId, 0, visible * 4)).map((u) => order[u]!);
   const projectedBytes = await readBuffer(device, buffers.projected, 0, visible * ProjectedSplatLayout.byteSize);
   const rects = new Uint32Array(await readBuffer(device, buffers.tileRects, 0, visible * 8));
   // After the frame the depth sort has reordered keys and compact ids together: key k belongs to depthOrder[k].

@@ -1,68 +1,110 @@
 /**
- * A SplatCloud uploaded once into the two read-only storage buffers the projection reads.
+ * A SplatCloud uploaded once into read-only storage buffers the projection reads: per chunk one
+ * geometry buffer and one SH buffer, in the storage format and order of splatStorage.ts.
  *
- * | buffer               | per splat i                     | layout                                          |
- * |----------------------|---------------------------------|-------------------------------------------------|
- * | GpuScene.geometry    | 48 B = SplatGeometry (layout.ts)| [12i + 0..3] x, y, z, opacity                    |
- * |                      |                                 | [12i + 4..7] Σ00, Σ01, Σ02, Σ11                  |
- * |                      |                                 | [12i + 8..11] Σ12, Σ22, 0, 0                     |
- * | GpuScene.sh          | 12·K B (K = (degree + 1)²)      | f32 [(i·K + k)·3 + c], exactly SplatCloud.sh    |
+ * | buffer                 | per splat (upload index u within the chunk)                               |
+ * |------------------------|---------------------------------------------------------------------------|
+ * | GpuScene.geometry<c>   | SplatGeometry (48 B, 'full') or CompactSplatGeometry (32 B, 'compact')     |
+ * | GpuScene.sh<c>         | 12·K B of f32 ('full') or 4·compactShWords B ('compact')                   |
  *
- * Σ is the 3D covariance R S Sᵀ Rᵀ (scale modifier 1) computed here in float64 by the reference's
- * computeCov3D, so the GPU does not repeat the quaternion math every frame and the stored value is
- * as exact as f32 allows.
+ * Big scenes: a chunk holds as many splats as fit one storage binding (the device's
+ * maxStorageBufferBindingSize and maxBufferSize, or a smaller `maxBindingBytes`), so no binding
+ * ever exceeds the limits; `project` runs once per chunk. Uploads go through queue.writeBuffer in
+ * slices of UPLOAD_SLICE_SPLATS records from one reused staging array, so the CPU never holds a
+ * packed copy of the whole scene next to the cloud.
+ *
+ * Positions are stored relative to `origin` (float64, the bounding-box centre unless given): see
+ * sceneOrigin in splatStorage.ts.
  */
+import type { Vec3 } from '../../camera/camera';
 import { GpuMemory } from '../../gpu/memory';
-import { SplatGeometryLayout } from './layout';
-import { computeCov3D } from './projection';
+import { importanceOrder, packSplats, planChunks, sceneOrigin, storageFormat, type SplatStorage, type StorageFormat } from './splatStorage';
 import { shCoefficientCount, type ShDegree, type SplatCloud } from './splatCloud';
 
-const GEOMETRY_FLOATS = SplatGeometryLayout.byteSize / 4;
+/** Records packed and written per writeBuffer: a few MB of staging at SH degree 3. */
+const UPLOAD_SLICE_SPLATS = 16384;
+
+export interface GpuSceneOptions {
+  /** @default 'full' */
+  storage?: SplatStorage;
+  /** Largest storage binding to create, below the device's limits (tests use it to force several chunks). */
+  maxBindingBytes?: number;
+  /** Upload index → cloud index. @default importanceOrder(cloud) */
+  order?: Uint32Array;
+  /** World point the stored means are relative to. @default sceneOrigin(cloud) */
+  origin?: Vec3;
+}
+
+export interface SceneChunk {
+  /** Upload index of the chunk's first splat. */
+  first: number;
+  count: number;
+  geometry: GPUBuffer;
+  sh: GPUBuffer;
+}
+
+/** The largest storage binding a device allows: maxStorageBufferBindingSize within maxBufferSize. */
+export function maxStorageBindingBytes(device: GPUDevice): number {
+  return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+}
 
 export class GpuScene {
   readonly count: number;
   readonly shDegree: ShDegree;
-  /** SH coefficients stored per splat and channel. */
+  /** SH coefficients per splat and channel (FrameUniforms.sh_stride). */
   readonly shStride: number;
-  geometry: GPUBuffer | null;
-  sh: GPUBuffer | null;
+  readonly format: StorageFormat;
+  readonly origin: Vec3;
+  /** Upload index → cloud index (importance order). */
+  readonly order: Uint32Array;
+  readonly chunks: SceneChunk[] = [];
+  /** GPU bytes of all chunks. */
+  readonly bytes: number;
   private readonly memory: GpuMemory;
 
-  constructor(device: GPUDevice, cloud: SplatCloud) {
+  constructor(device: GPUDevice, cloud: SplatCloud, options: GpuSceneOptions = {}) {
     this.memory = GpuMemory.of(device);
     this.count = cloud.count;
     this.shDegree = cloud.shDegree;
     this.shStride = shCoefficientCount(cloud.shDegree);
-    const limit = device.limits.maxStorageBufferBindingSize;
-    const shBytes = cloud.count * this.shStride * 3 * 4;
-    const geometryBytes = cloud.count * SplatGeometryLayout.byteSize;
-    for (const [what, bytes] of [['SH coefficients', shBytes], ['splat geometry', geometryBytes]] as const) {
-      if (bytes > limit) {
-        throw new Error(
-          `This scene has ${cloud.count} splats: its ${what} need ${(bytes / 2 ** 20).toFixed(0)} MiB in one buffer, ` +
-            `more than this GPU binds (maxStorageBufferBindingSize ${(limit / 2 ** 20).toFixed(0)} MiB).`,
-        );
+    this.format = storageFormat(options.storage ?? 'full', cloud.shDegree);
+    this.origin = options.origin ?? sceneOrigin(cloud);
+    this.order = options.order ?? importanceOrder(cloud);
+    if (this.order.length !== cloud.count) throw new Error(`GpuScene: order has ${this.order.length} entries for ${cloud.count} splats`);
+    const bindingBytes = Math.min(maxStorageBindingBytes(device), options.maxBindingBytes ?? Infinity);
+    const { geometryBytes, shBytes } = this.format;
+
+    const sliceSplats = Math.min(UPLOAD_SLICE_SPLATS, Math.max(1, cloud.count));
+    const geometryStaging = new ArrayBuffer(sliceSplats * geometryBytes);
+    const shStaging = new ArrayBuffer(sliceSplats * shBytes);
+    let bytes = 0;
+    for (const [c, range] of planChunks(cloud.count, this.format, bindingBytes).entries()) {
+      // At least one record each, so the bindings are never empty.
+      const slots = Math.max(1, range.count);
+      const buffer = (field: string, size: number) =>
+        this.memory.createBuffer({ label: `GpuScene.${field}${c}`, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const chunk: SceneChunk = { ...range, geometry: buffer('geometry', slots * geometryBytes), sh: buffer('sh', slots * shBytes) };
+      this.chunks.push(chunk);
+      bytes += slots * (geometryBytes + shBytes);
+      for (let done = 0; done < range.count; done += sliceSplats) {
+        const n = Math.min(sliceSplats, range.count - done);
+        packSplats(cloud, this.format, this.order, this.origin, range.first + done, n, geometryStaging, shStaging);
+        device.queue.writeBuffer(chunk.geometry, done * geometryBytes, geometryStaging, 0, n * geometryBytes);
+        device.queue.writeBuffer(chunk.sh, done * shBytes, shStaging, 0, n * shBytes);
       }
     }
+    this.bytes = bytes;
+  }
 
-    // At least one record each, so the bindings are never empty.
-    const geometry = new Float32Array(Math.max(1, cloud.count) * GEOMETRY_FLOATS);
-    for (let i = 0; i < cloud.count; i++) {
-      const o = i * GEOMETRY_FLOATS;
-      geometry.set(cloud.positions.subarray(3 * i, 3 * i + 3), o);
-      geometry[o + 3] = cloud.opacities[i]!;
-      const cov = computeCov3D(cloud.scales.subarray(3 * i, 3 * i + 3), cloud.rotations.subarray(4 * i, 4 * i + 4));
-      geometry.set(cov, o + 4);
-    }
-    this.geometry = this.memory.createBufferWithData({ label: 'GpuScene.geometry', usage: GPUBufferUsage.STORAGE }, geometry);
-    const sh = cloud.count > 0 ? cloud.sh : new Float32Array(this.shStride * 3);
-    this.sh = this.memory.createBufferWithData({ label: 'GpuScene.sh', usage: GPUBufferUsage.STORAGE }, sh);
+  get storage(): SplatStorage {
+    return this.format.storage;
   }
 
   destroy(): void {
-    this.memory.release(this.geometry);
-    this.memory.release(this.sh);
-    this.geometry = null;
-    this.sh = null;
+    for (const chunk of this.chunks) {
+      this.memory.release(chunk.geometry);
+      this.memory.release(chunk.sh);
+    }
+    this.chunks.length = 0;
   }
 }

@@ -68,7 +68,7 @@ export const FrameUniformsLayout = new StructLayout('FrameUniforms', [
   { name: 'tan_half_fov', type: 'vec2f', doc: 'W / (2 fx), H / (2 fy); the EWA Jacobian clamps x/z, y/z at 1.3× these' },
   { name: 'image_size', type: 'vec2u', doc: 'W, H in pixels' },
   { name: 'tile_grid', type: 'vec2u', doc: 'ceil(W / 16), ceil(H / 16)' },
-  { name: 'splat_count', type: 'u32', doc: 'splats in the scene (project threads)' },
+  { name: 'splat_count', type: 'u32', doc: 'per-visible-splat slots (the scene, unless one binding holds fewer); index of the null splat' },
   { name: 'sh_stride', type: 'u32', doc: 'SH coefficients stored per splat and channel: (loaded degree + 1)²' },
   { name: 'sh_degree', type: 'u32', doc: 'SH degree evaluated (≤ loaded degree)' },
   { name: 'scale_modifier_sq', type: 'f32', doc: 'scale modifier squared: Σ3D scales with its square' },
@@ -76,14 +76,37 @@ export const FrameUniformsLayout = new StructLayout('FrameUniforms', [
 ]);
 
 /**
- * One splat as uploaded by GpuScene (48 bytes). The 3D covariance is computed once on the CPU in
- * float64 from scale and rotation (Σ = R S Sᵀ Rᵀ with modifier 1); the scale modifier multiplies it
- * by its square at projection time.
+ * One splat as uploaded by GpuScene with 'full' storage (48 bytes). The 3D covariance is computed
+ * once on the CPU in float64 from scale and rotation (Σ = R S Sᵀ Rᵀ with modifier 1); the scale
+ * modifier multiplies it by its square at projection time. Means are stored relative to the scene
+ * origin (GpuScene.origin), so they keep f32 precision however far the scene is from (0, 0, 0).
  */
 export const SplatGeometryLayout = new StructLayout('SplatGeometry', [
-  { name: 'position_opacity', type: 'vec4f', doc: 'world-space mean (xyz), opacity in [0, 1] (w)' },
+  { name: 'position_opacity', type: 'vec4f', doc: 'mean − scene origin (xyz), opacity in [0, 1] (w)' },
   { name: 'cov_a', type: 'vec4f', doc: 'Σ00, Σ01, Σ02, Σ11' },
   { name: 'cov_b', type: 'vec4f', doc: 'Σ12, Σ22, 0, 0' },
+]);
+
+/**
+ * One splat with 'compact' storage (32 bytes): mean and opacity stay f32, the rotation is four
+ * snorm16 and the scales f16, and the projection rebuilds Σ = R S Sᵀ Rᵀ from them. Storing rotation
+ * and scales rather than a rounded Σ keeps Σ positive definite and thin splats thin: f16 entries of
+ * Σ itself would blur the smallest axis of a flat splat by up to 1e-3 of its largest.
+ */
+export const CompactSplatGeometryLayout = new StructLayout('CompactSplatGeometry', [
+  { name: 'position_opacity', type: 'vec4f', doc: 'mean − scene origin (xyz), opacity in [0, 1] (w)' },
+  { name: 'rotation', type: 'vec2u', doc: 'pack2x16snorm(w, x), pack2x16snorm(y, z) of the unit quaternion' },
+  { name: 'scale', type: 'vec2u', doc: 'pack2x16float(s0, s1), pack2x16float(s2, 0): linear standard deviations' },
+]);
+
+/**
+ * Per-chunk uniforms of the project stage: GpuScene splits the splats into chunks of at most one
+ * storage binding each, and `project` runs once per chunk. Each chunk's record sits alone in a
+ * 256-byte slot (uniform binding offsets must be aligned).
+ */
+export const SplatChunkLayout = new StructLayout('SplatChunk', [
+  { name: 'first', type: 'u32', doc: 'upload index of the chunk\'s first splat (splats are uploaded in importance order)' },
+  { name: 'count', type: 'u32', doc: 'splats of the chunk projected this frame (fewer than it holds when the splat budget ends inside it)' },
 ]);
 
 /**
@@ -136,6 +159,8 @@ export const LAYOUT_WGSL = [
   '// Generated from src/methods/gaussians3d/layout.ts: edit the tables there, not this text.',
   FrameUniformsLayout.wgsl(),
   SplatGeometryLayout.wgsl(),
+  CompactSplatGeometryLayout.wgsl(),
+  SplatChunkLayout.wgsl(),
   ProjectedSplatLayout.wgsl(),
   counterConstants(),
 ].join('\n\n');

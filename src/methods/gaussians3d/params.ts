@@ -6,6 +6,7 @@
 import type GUI from 'lil-gui';
 import type { GpuFeatures } from '../../gpu/context';
 import type { Vec3 } from '../../camera/camera';
+import type { SplatStorage } from './splatStorage';
 
 export type SortBackendChoice = 'auto' | 'portable' | 'onesweep';
 export type DebugView = 'image' | 'tileHeatmap';
@@ -45,4 +46,35 @@ export function buildGaussians3dGui(folder: GUI, params: Gaussians3dParams, feat
   const backends: SortBackendChoice[] = features.subgroups ? ['auto', 'portable', 'onesweep'] : ['auto', 'portable'];
   folder.add(params, 'sortBackend', backends).name('sort back-end');
   folder.add(params, 'debugView', { image: 'image', 'tile heatmap': 'tileHeatmap' }).name('view');
+}
+
+/**
+ * Params that exist only for a scene uploaded from a SplatCloud (method `gaussians3d`; dynamic
+ * methods that reuse the renderer have none of them).
+ */
+export interface SplatSceneParams {
+  /**
+   * Splats drawn: the `splatBudget` most important ones (opacity × volume, sorted once at load);
+   * 0 draws them all. @default 0
+   */
+  splatBudget: number;
+  /**
+   * Per-splat GPU storage: 'full' (f32, Σ precomputed: 48 B + 12 B per SH coefficient) or 'compact'
+   * (32 B geometry with f16 scales and snorm16 rotation, f16 colour, 8-bit higher SH). Switching
+   * uploads the scene again. @default 'full'
+   */
+  storage: SplatStorage;
+}
+
+export type Gaussians3dMethodParams = Gaussians3dParams & SplatSceneParams;
+
+export function defaultGaussians3dMethodParams(): Gaussians3dMethodParams {
+  return { ...defaultGaussians3dParams(), splatBudget: 0, storage: 'full' };
+}
+
+/** The renderer's controls plus the scene's own (budget, storage). */
+export function buildGaussians3dMethodGui(folder: GUI, params: Gaussians3dMethodParams, features: GpuFeatures): void {
+  buildGaussians3dGui(folder, params, features);
+  folder.add(params, 'splatBudget', 0, undefined, 1000).name('splat budget (0: all)');
+  folder.add(params, 'storage', { 'full (f32)': 'full', 'compact (f16, 8-bit SH)': 'compact' }).name('GPU storage');
 }

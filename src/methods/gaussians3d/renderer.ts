@@ -13,23 +13,30 @@
  *
  * Each stage is a compute pass of its name for the GpuTimer; the radix sorts time their own
  * sub-passes under it ('depthSort.histogram', ...).
+ *
+ * Big scenes: no buffer binding exceeds one storage binding (the device limits, or
+ * `maxBindingBytes`). The scene is split into chunks (GpuScene) that `project` visits one by one;
+ * the per-visible-splat buffers hold at most what one binding allows (the splat budget is capped
+ * there, with a note in `limitNote`); the intersection lists are capped at one binding, and a view
+ * that needs more is reported in `limitNote` and left undrawn rather than redrawn forever.
+ * The camera goes into the uniforms relative to the scene origin, computed in float64.
  */
-import { cameraCenter } from '../../camera/camera';
+import { cameraCenter, type Vec3 } from '../../camera/camera';
 import { GpuMemory } from '../../gpu/memory';
 import type { GpuTimer } from '../../gpu/timing';
-import { maxElementsOf } from '../../primitives/bindings';
 import { onesweepSupported } from '../../primitives/onesweepSort';
 import { RadixSort } from '../../primitives/radixSort';
 import { TileRanges } from '../../primitives/tileRanges';
 import type { FrameInput, FrameTarget } from '../types';
-import { GpuScene } from './gpuScene';
-import { FRAME_COUNTER_WORDS, DISPATCH_WORDS, FrameCounter, FrameUniformsLayout, TILE_SIZE } from './layout';
-import type { Gaussians3dParams, SortBackendChoice } from './params';
+import { GpuScene, maxStorageBindingBytes } from './gpuScene';
+import { FRAME_COUNTER_WORDS, DISPATCH_WORDS, FrameCounter, FrameUniformsLayout, ProjectedSplatLayout, TILE_SIZE } from './layout';
+import type { Gaussians3dParams, SortBackendChoice, SplatSceneParams } from './params';
 import { EmitIntersectionsPass } from './passes/emitIntersectionsPass';
 import { ProjectPass, type FrameBuffers, type ProjectionStage } from './passes/projectPass';
 import { RasterizePass } from './passes/rasterizePass';
 import { ScanTileCountsPass } from './passes/scanTileCountsPass';
 import type { SplatCloud } from './splatCloud';
+import { importanceOrder, type SplatStorage } from './splatStorage';
 
 /**
  * Splats another method projects into this pipeline instead of a SplatCloud (e.g. 4D Gaussians
@@ -66,7 +73,19 @@ export interface Gaussians3dRendererOptions {
   workgroupSize?: number;
   /** Tile intersections the buffers hold before the first growth. @default from splat count, at least 4096 */
   initialIntersectionCapacity?: number;
+  /** Storage of the first upload of a SplatCloud (params.storage switches it later). @default 'full' */
+  storage?: SplatStorage;
+  /**
+   * Largest storage binding to create, below the device's limits: tests force several scene chunks
+   * and the binding caps with it on small scenes. @default the device's limits
+   */
+  maxBindingBytes?: number;
+  /** World point splat means are stored relative to. @default the scene's bounding-box centre */
+  origin?: Vec3;
 }
+
+/** Renderer params: the shared ones, plus the budget and storage of a scene uploaded from a SplatCloud. */
+export type Gaussians3dRenderParams = Gaussians3dParams & Partial<SplatSceneParams>;
 
 /** Counts of the last frame that was read back. */
 export interface FrameCounts {
@@ -90,9 +109,22 @@ export class Gaussians3dRenderer {
   readonly shDegree: number;
   /** Counts of the most recent frame read back; null before the first arrives. */
   lastCounts: FrameCounts | null = null;
+  /** Per-visible-splat slots: the splats one frame can draw (the scene unless one binding holds fewer). */
+  readonly visibleSlots: number;
+  /** Splats the last frame projected: the budget, capped at the scene and at visibleSlots. */
+  renderedSplats = 0;
+  /** Why the picture is limited by the GPU's binding size (budget capped, view needing too many intersections), or null. */
+  limitNote: string | null = null;
 
   private readonly memory: GpuMemory;
   private scene: GpuScene | null = null;
+  /** Kept to upload again in another storage format. */
+  private readonly cloud: SplatCloud | null = null;
+  private readonly sceneOptions: { maxBindingBytes?: number; origin?: Vec3; order?: Uint32Array } = {};
+  private readonly bindingBytes: number;
+  /** The intersection capacity one binding allows. */
+  private readonly maxIntersections: number;
+  private splatProject: ProjectPass | null = null;
   private readonly shStride: number;
   private destroyed = false;
   private readonly frame: FrameBuffers;
@@ -126,6 +158,8 @@ export class Gaussians3dRenderer {
     this.memory = GpuMemory.of(device);
     this.splatCount = splats.count;
     this.shDegree = splats.shDegree;
+    this.bindingBytes = Math.min(maxStorageBindingBytes(device), options.maxBindingBytes ?? Infinity);
+    this.maxIntersections = Math.floor(this.bindingBytes / 4);
     const workgroupSize = options.workgroupSize ?? 256;
     this.frame = {
       uniforms: this.memory.createBuffer({
@@ -146,16 +180,22 @@ export class Gaussians3dRenderer {
     };
     if ('createProjection' in splats) {
       this.shStride = splats.shStride;
+      this.visibleSlots = splats.count;
       this.project = splats.createProjection(this.frame, workgroupSize);
     } else {
-      this.scene = new GpuScene(device, splats);
+      this.cloud = splats;
+      this.sceneOptions = { maxBindingBytes: options.maxBindingBytes, origin: options.origin, order: importanceOrder(splats) };
+      this.scene = new GpuScene(device, splats, { ...this.sceneOptions, storage: options.storage });
       this.shStride = this.scene.shStride;
-      this.project = new ProjectPass(device, this.scene, this.frame, workgroupSize);
+      // `projected` holds the null splat after the slots.
+      this.visibleSlots = Math.min(splats.count, Math.floor(this.bindingBytes / ProjectedSplatLayout.byteSize) - 1);
+      this.splatProject = new ProjectPass(device, this.scene, this.frame, this.visibleSlots, workgroupSize);
+      this.project = this.splatProject;
     }
     this.passNames = [this.project.name, ...GAUSSIANS3D_PASS_NAMES.slice(1)];
-    this.scanTileCounts = new ScanTileCountsPass(device, splats.count, this.frame, this.project, workgroupSize);
+    this.scanTileCounts = new ScanTileCountsPass(device, this.visibleSlots, this.frame, this.project, workgroupSize);
     // A typical view touches a few tiles per splat; the first readbacks correct this guess.
-    const capacity = options.initialIntersectionCapacity ?? Math.max(4096, 4 * splats.count);
+    const capacity = Math.min(options.initialIntersectionCapacity ?? Math.max(4096, 4 * splats.count), this.maxIntersections);
     this.emitIntersections = new EmitIntersectionsPass(device, this.frame, this.project, this.scanTileCounts, capacity, workgroupSize);
     this.tileRanges = new TileRanges(device, { label: 'Gaussians3dRenderer.tileRanges', tileCount: 1 });
     for (let i = 0; i < READBACK_RING; i++) {
@@ -183,7 +223,23 @@ export class Gaussians3dRenderer {
    * such frames as possibly incomplete so the viewer draws again.
    */
   get capacityConfirmed(): boolean {
-    return this.confirmedCapacity === this.emitIntersections.capacity && !this.lastCounts?.overflow;
+    return (this.confirmedCapacity === this.emitIntersections.capacity && !this.lastCounts?.overflow) || this.overflowAtLimit(this.lastCounts);
+  }
+
+  /** Upload index → cloud index of the scene's splats (ids in globalFromCompactId are upload indices); null for external splats. */
+  get splatOrder(): Uint32Array | null {
+    return this.scene?.order ?? null;
+  }
+
+  /** The scene upload: storage format and GPU bytes; null for external splats. */
+  get sceneStorage(): { storage: SplatStorage; bytes: number; bytesPerSplat: number } | null {
+    const scene = this.scene;
+    return scene && { storage: scene.storage, bytes: scene.bytes, bytesPerSplat: scene.format.geometryBytes + scene.format.shBytes };
+  }
+
+  /** The frame overflowed a list that cannot grow any more: drawing it again would not help. */
+  private overflowAtLimit(counts: FrameCounts | null): boolean {
+    return !!counts?.overflow && counts.intersections > this.maxIntersections;
   }
 
   /**
@@ -191,7 +247,7 @@ export class Gaussians3dRenderer {
    * buffers is known only after the GPU ran it: `capacityConfirmed` beforehand (from earlier frames),
    * `lastFrameComplete()` afterwards.
    */
-  encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, params: Gaussians3dParams, timer?: GpuTimer): boolean {
+  encode(encoder: GPUCommandEncoder, target: FrameTarget, frame: FrameInput, params: Gaussians3dRenderParams, timer?: GpuTimer): boolean {
     if (this.destroyed) throw new Error('Gaussians3dRenderer.encode after destroy');
     if (frame.camera.width !== target.width || frame.camera.height !== target.height) {
       throw new Error(`Camera is ${frame.camera.width}×${frame.camera.height} but the frame target is ${target.width}×${target.height}`);
@@ -251,10 +307,11 @@ export class Gaussians3dRenderer {
       this.lastCounts = counts;
       if (!counts.overflow) this.confirmedCapacity = capacity;
       if (counts.intersections > capacity * GROW_THRESHOLD) {
-        // Headroom only as far as one binding goes; a count past that fails clearly in setCapacity.
-        const grown = Math.max(counts.intersections, Math.min(Math.ceil(counts.intersections * GROW_HEADROOM), maxElementsOf(this.device)));
+        // Headroom only as far as one binding goes, and no further than that.
+        const grown = Math.min(Math.max(counts.intersections, Math.ceil(counts.intersections * GROW_HEADROOM)), this.maxIntersections);
         this.requestedCapacity = Math.max(this.requestedCapacity, grown);
       }
+      this.noteLimits(counts);
       return counts;
     });
     // A destroyed buffer rejects the map; the renderer is gone then and nobody waits for it.
@@ -265,7 +322,8 @@ export class Gaussians3dRenderer {
   /** Whether the last submitted frame (or, if it was not read back, the latest one that was) was drawn completely. */
   async lastFrameComplete(): Promise<boolean> {
     if (!this.lastResult) return true;
-    return !(await this.lastResult).overflow;
+    const counts = await this.lastResult;
+    return !counts.overflow || this.overflowAtLimit(counts);
   }
 
   destroy(): void {
@@ -288,8 +346,21 @@ export class Gaussians3dRenderer {
     this.pendingReadback = null;
   }
 
-  /** Applies what changed since the last frame: buffer growth, sort back-end, tile grid. */
-  private prepare(target: FrameTarget, params: Gaussians3dParams): void {
+  /** Applies what changed since the last frame: scene storage and budget, buffer growth, sort back-end, tile grid. */
+  private prepare(target: FrameTarget, params: Gaussians3dRenderParams): void {
+    if (this.cloud && this.scene && this.splatProject) {
+      if (params.storage !== undefined && params.storage !== this.scene.storage) {
+        // The old upload goes first, so two copies of the scene never coexist on the GPU.
+        this.scene.destroy();
+        this.scene = new GpuScene(this.device, this.cloud, { ...this.sceneOptions, storage: params.storage });
+        this.splatProject.setScene(this.scene);
+      }
+      const budget = params.splatBudget && params.splatBudget > 0 ? Math.floor(params.splatBudget) : this.splatCount;
+      this.renderedSplats = Math.min(budget, this.splatCount, this.visibleSlots);
+      this.splatProject.setBudget(this.renderedSplats);
+    } else {
+      this.renderedSplats = this.splatCount;
+    }
     // Onesweep where it is not safe would fail; the portable sort runs everywhere.
     const backend = params.sortBackend === 'onesweep' && !onesweepSupported(this.device) ? 'portable' : params.sortBackend;
     const backendChanged = backend !== this.sortBackend;
@@ -297,7 +368,7 @@ export class Gaussians3dRenderer {
     if (grow) this.emitIntersections.setCapacity(this.requestedCapacity);
     if (backendChanged) {
       this.depthSort?.destroy();
-      this.depthSort = new RadixSort(this.device, { label: 'depthSort', maxCount: Math.max(1, this.splatCount), backend });
+      this.depthSort = new RadixSort(this.device, { label: 'depthSort', maxCount: Math.max(1, this.visibleSlots), backend });
       this.depthSort.setInputs(this.project.depthKeys!, this.project.depthOrder!, { buffer: this.frame.counters, offset: FrameCounter.visible * 4 });
     }
     if (backendChanged || grow) {
@@ -323,11 +394,14 @@ export class Gaussians3dRenderer {
     const f = this.uniformFloats;
     const u = this.uniformUints;
     const r = camera.rotation;
-    const t = camera.translation;
-    f.set([r[0], r[1], r[2], t[0]], o.view_row0!);
-    f.set([r[3], r[4], r[5], t[1]], o.view_row1!);
-    f.set([r[6], r[7], r[8], t[2]], o.view_row2!);
-    f.set([...cameraCenter(camera), 1], o.camera_center!);
+    // The camera relative to the scene origin, in float64: p_cam = R·(p − origin) + (R·origin + t).
+    const origin = this.scene?.origin ?? [0, 0, 0];
+    const t = [0, 1, 2].map((row) => r[3 * row]! * origin[0] + r[3 * row + 1]! * origin[1] + r[3 * row + 2]! * origin[2] + camera.translation[row]!);
+    const center = cameraCenter(camera);
+    f.set([r[0], r[1], r[2], t[0]!], o.view_row0!);
+    f.set([r[3], r[4], r[5], t[1]!], o.view_row1!);
+    f.set([r[6], r[7], r[8], t[2]!], o.view_row2!);
+    f.set([center[0] - origin[0], center[1] - origin[1], center[2] - origin[2], 1], o.camera_center!);
     const background = params.overrideBackground ? params.background : frame.background;
     f.set([...background, 1], o.background!);
     f.set([camera.fx, camera.fy], o.focal!);
@@ -335,12 +409,27 @@ export class Gaussians3dRenderer {
     f.set([camera.width / (2 * camera.fx), camera.height / (2 * camera.fy)], o.tan_half_fov!);
     u.set([camera.width, camera.height], o.image_size!);
     u.set([this.tileGrid.x, this.tileGrid.y], o.tile_grid!);
-    u[o.splat_count!] = this.splatCount;
+    u[o.splat_count!] = this.visibleSlots;
     u[o.sh_stride!] = this.shStride;
     u[o.sh_degree!] = Math.max(0, Math.min(this.shDegree, Math.floor(params.shDegree)));
     f[o.scale_modifier_sq!] = params.scaleModifier * params.scaleModifier;
     u[o.intersection_capacity!] = this.emitIntersections.capacity;
     this.device.queue.writeBuffer(this.frame.uniforms, 0, this.uniformData);
+  }
+
+  /** Notes for the user when a binding limit shapes the picture. */
+  private noteLimits(counts: FrameCounts): void {
+    const notes: string[] = [];
+    if (this.renderedSplats < this.splatCount && this.renderedSplats === this.visibleSlots) {
+      notes.push(`drawing the ${this.visibleSlots} most important of ${this.splatCount} splats: one GPU storage binding holds no more visible splats`);
+    }
+    if (this.overflowAtLimit(counts)) {
+      notes.push(
+        `this view needs ${counts.intersections} tile intersections, one GPU storage binding holds ${this.maxIntersections}: ` +
+          'it is not drawn; lower the splat budget, the resolution or the scale modifier',
+      );
+    }
+    this.limitNote = notes.length ? notes.join('; ') : null;
   }
 
   /** Copies the frame counters into a free staging buffer of the ring. */
