@@ -44,7 +44,7 @@ export function imageFromLinearRgba(width: number, height: number, rgba: ArrayLi
 }
 
 /** Rounds to 8-bit RGBA with alpha 255 (PNG writers, textures). */
-export function imageToRgba8(image: RgbImage): Uint8Array {
+export function imageToRgba8(image: RgbImage): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(image.width * image.height * 4);
   for (let i = 0; i < image.width * image.height; i++) {
     for (let c = 0; c < 3; c++) out[i * 4 + c] = Math.round(Math.min(1, Math.max(0, image.data[i * 3 + c]!)) * 255);
