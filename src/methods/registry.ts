@@ -5,6 +5,7 @@
  */
 import { gaussians3d } from './gaussians3d';
 import { gaussians4d } from './gaussians4d';
+import { gaussianImage } from './gaussianImage';
 import { testPattern } from './testPattern';
 import type { MethodDefinition } from './types';
 
@@ -13,10 +14,10 @@ import type { MethodDefinition } from './types';
 export type AnyMethodDefinition = MethodDefinition<any>;
 
 /** In the order the GUI lists them. */
-export const methods: readonly AnyMethodDefinition[] = [gaussians3d, gaussians4d, testPattern];
+export const methods: readonly AnyMethodDefinition[] = [gaussians3d, gaussians4d, gaussianImage, testPattern];
 
 /** Sniffing asks the most specific formats first: a 4D .ply is also a valid 3DGS-looking PLY. */
-const SNIFF_ORDER: readonly AnyMethodDefinition[] = [gaussians4d, gaussians3d];
+const SNIFF_ORDER: readonly AnyMethodDefinition[] = [gaussians4d, gaussians3d, gaussianImage];
 
 export function methodById(id: string): AnyMethodDefinition {
   const method = methods.find((m) => m.id === id);
