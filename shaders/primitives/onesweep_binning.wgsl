@@ -78,6 +78,7 @@ const DIGITS_PER_INVOCATION = RADIX / WORKGROUP_SIZE;
 const SCRATCH_WORDS = max(SLOT_COUNT * RADIX, PARTITION_SIZE);
 // WGSL subgroups have at least 4 invocations.
 const MAX_SUBGROUPS = WORKGROUP_SIZE / 4u;
+const MAX_WAVES = (MAX_SUBGROUPS + SLOT_COUNT - 1u) / SLOT_COUNT;
 const PAD_KEY = 0xffffffffu;
 
 // Step 3: SLOT_COUNT per-subgroup digit histograms; steps 5 and 8: the partition's keys, then values.
@@ -162,6 +163,46 @@ fn match_digit(digit: u32) -> LaneMask {
   return peers;
 }
 
+// Walks digit `digit`'s look-back words from `*slot` towards slot 0, adding counts to `*prefix`.
+// Returns true at an inclusive word; otherwise leaves `*slot` at a word that stayed NOT_READY for
+// MAX_SPIN polls and votes for it (slot 0 is always inclusive, so a stalled slot is >= 1).
+fn walk_back(digit: u32, partition_id: u32, partitions: u32, slot: ptr<function, u32>, prefix: ptr<function, u32>) -> bool {
+  var spins = 0u;
+  loop {
+    if (FORCE_FALLBACK && *slot != 0u) {
+      break;
+    }
+    let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, *slot, digit, partitions)]);
+    let flag = word & FLAG_MASK;
+    if (flag == FLAG_INCLUSIVE) {
+      *prefix += word >> 2u;
+      return true;
+    }
+    if (flag == FLAG_REDUCTION) {
+      *prefix += word >> 2u;
+      *slot -= 1u;
+      spins = 0u;
+      continue;
+    }
+    spins += 1u;
+    if (spins >= MAX_SPIN) {
+      break;
+    }
+  }
+  atomicMax(&wg_stall_vote, *slot);
+  return false;
+}
+
+// The latest look-back slot any walk of the workgroup stalled at (0: none), uniform, and the vote
+// reset for the next round.
+fn close_stall_vote(local_index: u32) -> u32 {
+  workgroupBarrier();
+  if (local_index == 0u) {
+    wg_stall_slot = atomicExchange(&wg_stall_vote, 0u);
+  }
+  return workgroupUniformLoad(&wg_stall_slot);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(
   @builtin(local_invocation_index) local_index: u32,
@@ -214,7 +255,12 @@ fn main(
   // Keys of each owned digit ranked so far; after the waves, the partition's count of the digit.
   var digit_counts: array<u32, DIGITS_PER_INVOCATION>;
   let waves = div_ceil(subgroups, SLOT_COUNT);
-  for (var wave = 0u; wave < waves; wave++) {
+  // A constant trip count (1 for SMALL_WORKGROUP): SwiftShader runs barriers inside loops of
+  // unknown length several times slower.
+  for (var wave = 0u; wave < MAX_WAVES; wave++) {
+    if (wave >= waves) {
+      break;
+    }
     if (wave > 0u) {
       // The slots still hold the previous wave's offsets.
       workgroupBarrier();
@@ -290,54 +336,17 @@ fn main(
     atomicStore(&scratch[ranks[i]], keys[i]);
   }
 
-  // 6. Look-back for each owned digit: slot k of this pass holds partition k - 1's word.
+  // 6. Look-back for each owned digit: slot k of this pass holds partition k - 1's word. The first
+  //    round is outside the loop: usually no walk stalls and the loop body never runs.
   var prefixes: array<u32, DIGITS_PER_INVOCATION>;
   var slots: array<u32, DIGITS_PER_INVOCATION>;
   var found: array<bool, DIGITS_PER_INVOCATION>;
   for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
     slots[j] = partition_id;
+    found[j] = walk_back(first_digit + j, partition_id, partitions, &slots[j], &prefixes[j]);
   }
-  loop {
-    for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
-      if (found[j]) {
-        continue;
-      }
-      var spins = 0u;
-      loop {
-        if (FORCE_FALLBACK && slots[j] != 0u) {
-          break;
-        }
-        let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, slots[j], first_digit + j, partitions)]);
-        let flag = word & FLAG_MASK;
-        if (flag == FLAG_INCLUSIVE) {
-          prefixes[j] += word >> 2u;
-          found[j] = true;
-          break;
-        }
-        if (flag == FLAG_REDUCTION) {
-          prefixes[j] += word >> 2u;
-          slots[j] -= 1u;
-          spins = 0u;
-          continue;
-        }
-        spins += 1u;
-        if (spins >= MAX_SPIN) {
-          break;
-        }
-      }
-      // Slot 0 is always inclusive, so a stalled walk is at a slot >= 1.
-      if (!found[j]) {
-        atomicMax(&wg_stall_vote, slots[j]);
-      }
-    }
-    workgroupBarrier();
-    if (local_index == 0u) {
-      wg_stall_slot = atomicExchange(&wg_stall_vote, 0u);
-    }
-    let stall = workgroupUniformLoad(&wg_stall_slot);
-    if (stall == 0u) {
-      break;
-    }
+  var stall = close_stall_vote(local_index);
+  while (stall != 0u) {
     // Fallback: count the digits of partition stall - 1 (a full partition: it precedes this one).
     for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
       atomicStore(&wg_fallback_counts[first_digit + j], 0u);
@@ -349,21 +358,25 @@ fn main(
     }
     workgroupBarrier();
     for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
-      if (found[j] || slots[j] != stall) {
+      if (found[j]) {
         continue;
       }
-      let digit = first_digit + j;
-      let computed = (atomicLoad(&wg_fallback_counts[digit]) << 2u) | FLAG_REDUCTION;
-      let previous = atomicMax(&pass_hist[pass_hist_index(params.pass_index, stall, digit, partitions)], computed);
-      // The owner may have published meanwhile: an inclusive word ends the walk early.
-      let word = max(previous, computed);
-      prefixes[j] += word >> 2u;
-      if ((word & FLAG_MASK) == FLAG_INCLUSIVE) {
-        found[j] = true;
-      } else {
+      if (slots[j] == stall) {
+        let digit = first_digit + j;
+        let computed = (atomicLoad(&wg_fallback_counts[digit]) << 2u) | FLAG_REDUCTION;
+        let previous = atomicMax(&pass_hist[pass_hist_index(params.pass_index, stall, digit, partitions)], computed);
+        // The owner may have published meanwhile: an inclusive word ends the walk here.
+        let word = max(previous, computed);
+        prefixes[j] += word >> 2u;
+        found[j] = (word & FLAG_MASK) == FLAG_INCLUSIVE;
+        if (found[j]) {
+          continue;
+        }
         slots[j] -= 1u;
       }
+      found[j] = walk_back(first_digit + j, partition_id, partitions, &slots[j], &prefixes[j]);
     }
+    stall = close_stall_vote(local_index);
   }
 
   // 7. Successors can stop here for these digits.

@@ -161,6 +161,8 @@ export interface OnesweepSortOptions {
    * are at most 8 wide (SwiftShader) and 256 elsewhere. Both shapes are correct everywhere.
    */
   binningWorkgroupSize?: 64 | 256;
+  /** Tests only: four-word ballot masks (for subgroups wider than 32) even where one word would do. */
+  wideLaneMasks?: boolean;
 }
 
 type BindingKind = 'params' | 'read' | 'write';
@@ -265,7 +267,8 @@ export class OnesweepSort implements SortBackend {
     // Lane masks need all four ballot words only when the device may use subgroups wider than 32;
     // with subgroups of at most 8, the 64-invocation shape ranks in one wave (see the kernel).
     const subgroupMaxSize = (device.adapterInfo as GPUAdapterInfo | undefined)?.subgroupMaxSize;
-    const binningDefines = subgroupMaxSize !== undefined && subgroupMaxSize <= 32 ? [] : ['WIDE_SUBGROUPS'];
+    const wide = options.wideLaneMasks ?? !(subgroupMaxSize !== undefined && subgroupMaxSize <= 32);
+    const binningDefines = wide ? ['WIDE_SUBGROUPS'] : [];
     const smallWorkgroup = options.binningWorkgroupSize ? options.binningWorkgroupSize === 64 : subgroupMaxSize !== undefined && subgroupMaxSize <= 8;
     if (smallWorkgroup) binningDefines.push('SMALL_WORKGROUP');
     const pipeline = (name: keyof BindGroups, code: string, constants: Record<string, number>, defines: string[] = []) =>
