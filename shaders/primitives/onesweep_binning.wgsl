@@ -163,24 +163,33 @@ fn match_digit(digit: u32) -> LaneMask {
   return peers;
 }
 
-// Walks digit `digit`'s look-back words from `*slot` towards slot 0, adding counts to `*prefix`.
-// Returns true at an inclusive word; otherwise leaves `*slot` at a word that stayed NOT_READY for
-// MAX_SPIN polls and votes for it (slot 0 is always inclusive, so a stalled slot is >= 1).
-fn walk_back(digit: u32, partition_id: u32, partitions: u32, slot: ptr<function, u32>, prefix: ptr<function, u32>) -> bool {
+// A look-back walk of one digit: the next slot to read, the counts added so far, and whether an
+// inclusive word ended it.
+struct Walk {
+  slot: u32,
+  prefix: u32,
+  found: bool,
+}
+
+// Continues `walk` towards slot 0. Stops at an inclusive word, or at a word that stayed NOT_READY
+// for MAX_SPIN polls, which it votes for (slot 0 is always inclusive, so a stalled slot is >= 1).
+fn walk_back(digit: u32, partitions: u32, start: Walk) -> Walk {
+  var walk = start;
   var spins = 0u;
   loop {
-    if (FORCE_FALLBACK && *slot != 0u) {
+    if (FORCE_FALLBACK && walk.slot != 0u) {
       break;
     }
-    let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, *slot, digit, partitions)]);
+    let word = atomicLoad(&pass_hist[pass_hist_index(params.pass_index, walk.slot, digit, partitions)]);
     let flag = word & FLAG_MASK;
     if (flag == FLAG_INCLUSIVE) {
-      *prefix += word >> 2u;
-      return true;
+      walk.prefix += word >> 2u;
+      walk.found = true;
+      return walk;
     }
     if (flag == FLAG_REDUCTION) {
-      *prefix += word >> 2u;
-      *slot -= 1u;
+      walk.prefix += word >> 2u;
+      walk.slot -= 1u;
       spins = 0u;
       continue;
     }
@@ -189,8 +198,8 @@ fn walk_back(digit: u32, partition_id: u32, partitions: u32, slot: ptr<function,
       break;
     }
   }
-  atomicMax(&wg_stall_vote, *slot);
-  return false;
+  atomicMax(&wg_stall_vote, walk.slot);
+  return walk;
 }
 
 // The latest look-back slot any walk of the workgroup stalled at (0: none), uniform, and the vote
@@ -338,12 +347,9 @@ fn main(
 
   // 6. Look-back for each owned digit: slot k of this pass holds partition k - 1's word. The first
   //    round is outside the loop: usually no walk stalls and the loop body never runs.
-  var prefixes: array<u32, DIGITS_PER_INVOCATION>;
-  var slots: array<u32, DIGITS_PER_INVOCATION>;
-  var found: array<bool, DIGITS_PER_INVOCATION>;
+  var walks: array<Walk, DIGITS_PER_INVOCATION>;
   for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
-    slots[j] = partition_id;
-    found[j] = walk_back(first_digit + j, partition_id, partitions, &slots[j], &prefixes[j]);
+    walks[j] = walk_back(first_digit + j, partitions, Walk(partition_id, 0u, false));
   }
   var stall = close_stall_vote(local_index);
   while (stall != 0u) {
@@ -358,23 +364,24 @@ fn main(
     }
     workgroupBarrier();
     for (var j = 0u; j < DIGITS_PER_INVOCATION; j++) {
-      if (found[j]) {
+      var walk = walks[j];
+      if (walk.found) {
         continue;
       }
-      if (slots[j] == stall) {
-        let digit = first_digit + j;
+      let digit = first_digit + j;
+      if (walk.slot == stall) {
         let computed = (atomicLoad(&wg_fallback_counts[digit]) << 2u) | FLAG_REDUCTION;
         let previous = atomicMax(&pass_hist[pass_hist_index(params.pass_index, stall, digit, partitions)], computed);
         // The owner may have published meanwhile: an inclusive word ends the walk here.
         let word = max(previous, computed);
-        prefixes[j] += word >> 2u;
-        found[j] = (word & FLAG_MASK) == FLAG_INCLUSIVE;
-        if (found[j]) {
-          continue;
-        }
-        slots[j] -= 1u;
+        walk.prefix += word >> 2u;
+        walk.found = (word & FLAG_MASK) == FLAG_INCLUSIVE;
+        walk.slot -= 1u;
       }
-      found[j] = walk_back(first_digit + j, partition_id, partitions, &slots[j], &prefixes[j]);
+      if (!walk.found) {
+        walk = walk_back(digit, partitions, walk);
+      }
+      walks[j] = walk;
     }
     stall = close_stall_vote(local_index);
   }
@@ -384,9 +391,9 @@ fn main(
     let digit = first_digit + j;
     atomicMax(
       &pass_hist[pass_hist_index(params.pass_index, partition_id + 1u, digit, partitions)],
-      ((prefixes[j] + digit_counts[j]) << 2u) | FLAG_INCLUSIVE,
+      ((walks[j].prefix + digit_counts[j]) << 2u) | FLAG_INCLUSIVE,
     );
-    wg_digit_offset[digit] = prefixes[j] - local_offsets[j];
+    wg_digit_offset[digit] = walks[j].prefix - local_offsets[j];
   }
   workgroupBarrier();
 
