@@ -7,6 +7,7 @@ import { ViewerGui } from './viewer/gui';
 import { createHooks } from './viewer/hooks';
 import { FileInputs, ProgressView } from './viewer/loading';
 import { Overlay } from './viewer/overlay';
+import { downloadExport } from './viewer/download';
 import { downloadScreenshot } from './viewer/screenshot';
 import { parseViewerParams } from './viewer/urlParams';
 import { Viewer } from './viewer/viewer';
@@ -64,12 +65,20 @@ async function start(): Promise<void> {
   const inputs = new FileInputs(document.body, (files) => void viewer.openFiles(files));
   gui = new ViewerGui(viewer, overlay, {
     openFile: () => inputs.pick(),
+    openFolder: () => inputs.pickFolder(),
     openUrl: () => {
       const url = window.prompt('URL of an asset (.ply, .splat, …) or a scene .json');
       if (!url) return;
       void (url.split(/[?#]/)[0]!.toLowerCase().endsWith('.json') ? viewer.openSceneUrl(url) : viewer.openAssetUrl(url));
     },
     screenshot: () => void downloadScreenshot(viewer).catch((error: Error) => viewer.reportError(`Screenshot failed: ${error.message}`)),
+    saveAs: (format) => {
+      try {
+        downloadExport(viewer, format);
+      } catch (error) {
+        viewer.reportError(`Save failed: ${(error as Error).message}`);
+      }
+    },
   });
   hooks.ready = true;
   viewer.requestRedraw();

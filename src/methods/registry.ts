@@ -29,6 +29,13 @@ export function methodIds(): string[] {
   return methods.map((m) => m.id);
 }
 
+/** The method that opens a multi-file asset (a dropped folder): the first that opens bundles. */
+export function methodForBundle(name: string): AnyMethodDefinition {
+  const method = methods.find((m) => m.opensBundles);
+  if (!method) throw new Error(`No method opens a folder of several files ('${name}'); drop a single file.`);
+  return method;
+}
+
 /** The method that opens a file: by content where the format allows, else by extension; a clear error when none does. */
 export function methodForAsset(name: string, head: Uint8Array): AnyMethodDefinition {
   const bySniff = SNIFF_ORDER.find((m) => m.sniff?.(head));

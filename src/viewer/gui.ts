@@ -1,5 +1,6 @@
 /**
- * The lil-gui panel: scene (method switcher, open file / URL, screenshot), camera (mode, presets,
+ * The lil-gui panel: scene (method switcher, open file / folder / URL, screenshot, save as in the
+ * formats the open method writes), camera (mode, presets,
  * reset, field of view), render settings (background, continuous redraw, overlay), the timeline of
  * dynamic content (timeline.ts) and the current method's own params, which its definition builds.
  * Every change requests a redraw.
@@ -12,8 +13,11 @@ import type { Viewer } from './viewer';
 
 export interface GuiActions {
   openFile(): void;
+  openFolder(): void;
   openUrl(): void;
   screenshot(): void;
+  /** Downloads the open content written as `format` (an extension such as '.ply'). */
+  saveAs(format: string): void;
 }
 
 export class ViewerGui {
@@ -28,11 +32,13 @@ export class ViewerGui {
   private readonly cameraFolder: GUI;
   private methodFolder: GUI | null = null;
   private readonly timelineGui: TimelineGui;
+  private readonly sceneFolder: GUI;
+  private saveControllers: Controller[] = [];
 
   constructor(
     private readonly viewer: Viewer,
     overlay: Overlay,
-    actions: GuiActions,
+    private readonly actions: GuiActions,
   ) {
     this.gui = new GUI({ title: 'nerve' });
     // On small screens the panel would cover the picture: start folded.
@@ -40,12 +46,14 @@ export class ViewerGui {
     this.gui.onChange(() => viewer.requestRedraw());
 
     const scene = this.gui.addFolder('Scene');
+    this.sceneFolder = scene;
     const methodOptions = Object.fromEntries(methods.map((m) => [m.label, m.id]));
     scene
       .add(this.state, 'method', methodOptions)
       .name('method')
       .onChange((id: string) => void viewer.switchMethod(id));
     scene.add(actions, 'openFile').name('open file… (or drop)');
+    scene.add(actions, 'openFolder').name('open folder… (SOG)');
     scene.add(actions, 'openUrl').name('open URL…');
     scene.add(actions, 'screenshot').name('screenshot (PNG)');
 
@@ -88,6 +96,10 @@ export class ViewerGui {
     this.presetController = this.addPresetController(options);
 
     this.timelineGui.refresh();
+    for (const controller of this.saveControllers) controller.destroy();
+    this.saveControllers = this.viewer.exportFormats.map((format) =>
+      this.sceneFolder.add({ save: () => this.actions.saveAs(format) }, 'save').name(`save as ${format}`),
+    );
     this.methodFolder?.destroy();
     this.methodFolder = this.gui.addFolder(current.definition.label);
     const features = this.viewer.gpu!.features;

@@ -10,6 +10,7 @@
  *   setSize(w, h) / setSize(null)      fixed render size, or follow the canvas again
  *   showCamera(index), camera(), setControlMode(mode), setBackground(rgb), setTime(t) (pauses the timeline)
  *   timeRange                          the span of scene time of dynamic content, else null
+ *   exportFormats, saveAs(format)      what the open content can be saved as; saveAs downloads it (returns the file name)
  *   renderFrames(n)                    draws n frames and waits for the GPU
  *   readFrame()                        the frame target as base64 RGBA (no overlay)
  *   benchmark(frames, warmup)          per-frame wall and GPU ms for the CLI bench
@@ -21,6 +22,7 @@ import type { AdapterSummary } from '../gpu/context';
 import { GpuTimer } from '../gpu/timing';
 import type { PaperRate } from '../methods/types';
 import type { ControlMode } from './controls';
+import { downloadExport } from './download';
 import type { Viewer } from './viewer';
 
 export interface BenchFrames {
@@ -67,6 +69,9 @@ export interface NerveHooks {
   setBackground(rgb: [number, number, number]): void;
   setTime(seconds: number): void;
   readonly timeRange: [number, number] | null;
+  readonly exportFormats: readonly string[];
+  /** Starts the download of the open content as `format`; resolves to its file name, or the error. */
+  saveAs(format: string): Promise<{ fileName: string } | { error: string }>;
   renderFrames(count: number): Promise<void>;
   readFrame(): Promise<{ width: number; height: number; base64: string }>;
   benchmark(frames: number, warmup: number): Promise<BenchFrames>;
@@ -160,6 +165,17 @@ export function createHooks(viewer: Viewer): NerveHooks {
     },
     get timeRange() {
       return viewer.current?.instance.timeRange ?? null;
+    },
+    get exportFormats() {
+      return viewer.exportFormats;
+    },
+    async saveAs(format) {
+      await viewer.idle();
+      try {
+        return { fileName: downloadExport(viewer, format) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
     },
     renderFrames: (count) => viewer.renderFrames(count),
     async readFrame() {

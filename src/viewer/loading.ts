@@ -1,13 +1,28 @@
 /**
- * Where assets come from (a URL or a user's file) and how their bytes reach a method: streamed,
- * counted for the progress bar, cancellable through one AbortSignal, with the first bytes peeked for
- * format sniffing. Also the progress bar itself and the drop / file-picker inputs.
+ * Where assets come from (a URL, a user's file, or several files such as a dropped folder) and how
+ * their bytes reach a method: streamed, counted for the progress bar, cancellable through one
+ * AbortSignal, with the first bytes peeked for format sniffing. Also the progress bar itself and the
+ * drop / file-picker inputs, which walk dropped folders.
  */
+import { bundleFromEntries, type AssetBundle } from '../formats/bundle';
 
-export type AssetRef = { kind: 'url'; url: string } | { kind: 'file'; file: File };
+/** `bundle`: an asset of several files (a SOG folder), read file by file; `size` is their total. */
+export type AssetRef = SingleAssetRef | { kind: 'bundle'; bundle: AssetBundle; size: number };
+/** One file: by URL or a user's file. */
+export type SingleAssetRef = { kind: 'url'; url: string } | { kind: 'file'; file: File };
+
+/** A dropped or picked file and its path in what the user gave ('folder/meta.json' for a folder's files, else the name). */
+export interface PickedFile {
+  file: File;
+  path: string;
+}
+
+/** A drop larger than this many files is refused (a folder dropped by mistake, e.g. a home directory). */
+export const MAX_DROPPED_FILES = 10_000;
 
 export function assetName(ref: AssetRef): string {
   if (ref.kind === 'file') return ref.file.name;
+  if (ref.kind === 'bundle') return ref.bundle.name;
   const path = ref.url.split(/[?#]/)[0]!;
   return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || ref.url;
 }
@@ -23,8 +38,9 @@ function checkNotHtmlFallback(response: Response, url: string): void {
   }
 }
 
-/** The bytes of an asset as a stream, with the total size when known. */
+/** The bytes of a single-file asset as a stream, with the total size when known. */
 export async function openAssetStream(ref: AssetRef, signal: AbortSignal): Promise<{ stream: ReadableStream<Uint8Array>; size?: number }> {
+  if (ref.kind === 'bundle') throw new Error(`${ref.bundle.name} is several files; it opens as a bundle, not a stream`);
   if (ref.kind === 'file') return { stream: ref.file.stream(), size: ref.file.size };
   let response: Response;
   try {
@@ -43,7 +59,7 @@ export async function openAssetStream(ref: AssetRef, signal: AbortSignal): Promi
 }
 
 /** Reads a JSON document from a URL or a file, with the source named in every error. */
-export async function readJson(ref: AssetRef, signal?: AbortSignal): Promise<unknown> {
+export async function readJson(ref: SingleAssetRef, signal?: AbortSignal): Promise<unknown> {
   const name = ref.kind === 'file' ? ref.file.name : ref.url;
   let text: string;
   if (ref.kind === 'file') text = await ref.file.text();
@@ -137,6 +153,69 @@ export async function meteredStream(
   return { head, stream: metered };
 }
 
+/**
+ * A bundle over picked files, read on demand. When every path is inside one folder (a dropped
+ * folder), that folder is the bundle's name and is stripped from the paths, so the folder's
+ * `meta.json` is `meta.json`.
+ */
+export function bundleFromPicked(files: readonly PickedFile[]): AssetBundle {
+  const top = files[0]?.path.split('/')[0] ?? '';
+  const shared = files.length > 0 && files.every((f) => f.path.includes('/') && f.path.split('/')[0] === top);
+  const name = shared ? top : `${files.length} files`;
+  const entries = new Map(files.map((f) => [shared ? f.path.slice(top.length + 1) : f.path, f.file]));
+  return bundleFromEntries(name, entries, async (file) => new Uint8Array(await file.arrayBuffer()));
+}
+
+/** `bundle` with every read counted (`onBytes(total)`) and refused once `signal` fires. */
+export function meteredBundle(bundle: AssetBundle, signal: AbortSignal, onBytes: (total: number) => void): AssetBundle {
+  let total = 0;
+  return {
+    name: bundle.name,
+    paths: bundle.paths,
+    async read(path) {
+      signal.throwIfAborted();
+      const bytes = await bundle.read(path);
+      signal.throwIfAborted();
+      total += bytes.byteLength;
+      onBytes(total);
+      return bytes;
+    },
+  };
+}
+
+/**
+ * The entries of a drop (DataTransferItem.webkitGetAsEntry), taken while the drop event is being
+ * dispatched: the browser empties the list afterwards. Null when some item has none (a synthetic
+ * DataTransfer, an old browser): then `dataTransfer.files` is all there is.
+ */
+export function dropEntries(data: DataTransfer): FileSystemEntry[] | null {
+  const items = [...data.items].filter((item) => item.kind === 'file');
+  const entries = items.map((item) => item.webkitGetAsEntry?.() ?? null);
+  return entries.length > 0 && entries.every((e) => e !== null) ? (entries as FileSystemEntry[]) : null;
+}
+
+/** Every file below `entries`, folders walked depth first, each with its path from the drop ('folder/sub/name'). */
+export async function readDropEntries(entries: readonly FileSystemEntry[]): Promise<PickedFile[]> {
+  const files: PickedFile[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      if (files.length >= MAX_DROPPED_FILES) throw new Error(`The drop holds more than ${MAX_DROPPED_FILES} files; drop the scene's folder or files only`);
+      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+      files.push({ file, path: entry.fullPath.replace(/^\/+/, '') || entry.name });
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      // readEntries hands out a folder in batches; an empty batch ends it.
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry);
+  return files;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -194,26 +273,37 @@ export class ProgressView {
   }
 }
 
-/** Drag-and-drop anywhere on the page plus a hidden file input for the "Open file" button. */
+/**
+ * Drag-and-drop anywhere on the page (files or folders) plus hidden file inputs for the "open file"
+ * and "open folder" buttons. Files arrive as a promise: a dropped folder is walked after the event.
+ */
 export class FileInputs {
   private readonly input: HTMLInputElement;
+  private readonly folderInput: HTMLInputElement;
   private depth = 0;
 
   constructor(
     private readonly dropTarget: HTMLElement,
-    private readonly onFiles: (files: File[]) => void,
+    private readonly onFiles: (files: Promise<PickedFile[]>) => void,
   ) {
-    this.input = document.createElement('input');
-    this.input.type = 'file';
-    this.input.multiple = true;
-    this.input.hidden = true;
-    this.input.id = 'file-input';
-    document.body.append(this.input);
-    this.input.addEventListener('change', () => {
-      const files = [...(this.input.files ?? [])];
-      this.input.value = '';
-      if (files.length) this.onFiles(files);
-    });
+    const makeInput = (id: string, folder: boolean) => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.multiple = true;
+      input.webkitdirectory = folder;
+      input.hidden = true;
+      input.id = id;
+      document.body.append(input);
+      input.addEventListener('change', () => {
+        // webkitRelativePath is 'folder/name' for a picked folder's files, '' for picked files.
+        const files = [...(input.files ?? [])].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+        input.value = '';
+        if (files.length) this.onFiles(Promise.resolve(files));
+      });
+      return input;
+    };
+    this.input = makeInput('file-input', false);
+    this.folderInput = makeInput('folder-input', true);
     window.addEventListener('dragenter', (e) => {
       e.preventDefault();
       this.depth++;
@@ -226,13 +316,21 @@ export class FileInputs {
     window.addEventListener('drop', (e) => {
       e.preventDefault();
       this.endDrag();
-      const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) this.onFiles(files);
+      const data = e.dataTransfer;
+      if (!data) return;
+      const entries = dropEntries(data);
+      const files = [...data.files].map((file) => ({ file, path: file.webkitRelativePath || file.name }));
+      if (entries) this.onFiles(readDropEntries(entries));
+      else if (files.length) this.onFiles(Promise.resolve(files));
     });
   }
 
   pick(): void {
     this.input.click();
+  }
+
+  pickFolder(): void {
+    this.folderInput.click();
   }
 
   private endDrag(): void {

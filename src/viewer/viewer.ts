@@ -8,11 +8,11 @@ import { cameraFromInria, type Camera, type InriaCameraEntry, type Vec3 } from '
 import { createGpuContext, type GpuContext } from '../gpu/context';
 import { GpuMemory } from '../gpu/memory';
 import { GpuTimer } from '../gpu/timing';
-import { methodById, methodForAsset, methodIds, type AnyMethodDefinition } from '../methods/registry';
-import type { FrameInput, MethodInstance, PaperRate } from '../methods/types';
+import { methodById, methodForAsset, methodForBundle, methodIds, type AnyMethodDefinition } from '../methods/registry';
+import type { AssetSource, FrameInput, MethodInstance, PaperRate } from '../methods/types';
 import { ViewControls } from './controls';
 import { CanvasBlit, FrameTargetTexture, readFrameTarget } from './frameTarget';
-import { assetName, meteredStream, openAssetStream, readJson, type AssetRef } from './loading';
+import { assetName, bundleFromPicked, meteredBundle, meteredStream, openAssetStream, readJson, type AssetRef, type PickedFile, type SingleAssetRef } from './loading';
 import type { ProgressView } from './loading';
 import type { OverlaySnapshot } from './overlay';
 import { readCamerasDocument, parseSceneFile, resolveCameraRef, type CameraPathSpec, type SceneFile } from './sceneFile';
@@ -24,7 +24,7 @@ export interface LoadRequest {
   asset: AssetRef;
   /** Method id; undefined picks the method from the file. */
   method?: string;
-  cameras?: InriaCameraEntry[] | AssetRef;
+  cameras?: InriaCameraEntry[] | SingleAssetRef;
   camera?: number | string;
   cameraPath?: CameraPathSpec;
   time: number;
@@ -195,28 +195,43 @@ export class Viewer {
   }
 
   /**
-   * Opens dropped or picked files: a scene .json (its asset and cameras found among the files by
-   * name, else relative to the page), a cameras.json (applied to the current scene), or an asset.
+   * Opens dropped or picked files (a promise while a dropped folder is being walked): a scene .json
+   * (its asset and cameras found among the files by name, else relative to the page), a cameras.json
+   * (applied to the current scene), a SOG folder (its meta.json and images, opened as one bundle), or
+   * an asset.
    */
-  async openFiles(files: File[]): Promise<void> {
-    const byName = new Map(files.map((f) => [f.name, f]));
-    const resolve = (path: string): AssetRef => {
-      const file = byName.get(path.slice(path.lastIndexOf('/') + 1));
-      return file ? { kind: 'file', file } : { kind: 'url', url: new URL(path, location.href).href };
-    };
-    const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'));
-    const assets = files.filter((f) => !f.name.toLowerCase().endsWith('.json'));
-    await this.run(files.map((f) => f.name).join(', '), async (signal) => {
+  async openFiles(picked: PickedFile[] | Promise<PickedFile[]>): Promise<void> {
+    const label = Array.isArray(picked) ? picked.map((f) => f.path).join(', ') : 'dropped files';
+    await this.run(label, async (signal) => {
+      const all = await picked;
+      const files = all.map((f) => f.file);
+      const byName = new Map(files.map((f) => [f.name, f]));
+      const resolve = (path: string): SingleAssetRef => {
+        const file = byName.get(path.slice(path.lastIndexOf('/') + 1));
+        return file ? { kind: 'file', file } : { kind: 'url', url: new URL(path, location.href).href };
+      };
+      const isJson = (f: File) => f.name.toLowerCase().endsWith('.json');
       let cameras: InriaCameraEntry[] | undefined;
-      for (const file of jsons) {
+      let cameraFiles = new Set<File>();
+      let sogMeta = false;
+      for (const file of files.filter(isJson)) {
         const json = await readJson({ kind: 'file', file }, signal);
-        if (Array.isArray(json)) cameras = readCamerasDocument(json, file.name);
-        else if (file.name === 'meta.json' && json && typeof json === 'object' && !('method' in json)) {
-          throw new Error('meta.json looks like part of a SOG folder: the viewer opens single files, so drop the .sog (zip) instead.');
-        } else return sceneRequest(parseSceneFile(json, file.name, methodIds()), resolve);
+        if (Array.isArray(json)) {
+          cameras = readCamerasDocument(json, file.name);
+          cameraFiles = new Set([...cameraFiles, file]);
+        } else if (/^(lod-)?meta\.json$/.test(file.name) && json && typeof json === 'object' && !('method' in json)) sogMeta = true;
+        else return sceneRequest(parseSceneFile(json, file.name, methodIds()), resolve);
       }
-      if (assets.length > 1) throw new Error(`Drop one asset at a time (got ${assets.map((f) => f.name).join(', ')}), or a scene .json with its files.`);
-      if (assets.length === 1) return { asset: { kind: 'file', file: assets[0]! }, time: 0, background: this.background, cameras, camera: cameras ? 0 : undefined };
+      const camera = cameras ? 0 : undefined;
+      if (sogMeta) {
+        // A SOG folder: meta.json and the images it names, read through one bundle.
+        const parts = all.filter((f) => !cameraFiles.has(f.file));
+        const size = parts.reduce((sum, f) => sum + f.file.size, 0);
+        return { asset: { kind: 'bundle', bundle: bundleFromPicked(parts), size }, time: 0, background: this.background, cameras, camera };
+      }
+      const assets = files.filter((f) => !isJson(f));
+      if (assets.length > 1) throw new Error(`Drop one asset at a time (got ${assets.map((f) => f.name).join(', ')}), a SOG folder, or a scene .json with its files.`);
+      if (assets.length === 1) return { asset: { kind: 'file', file: assets[0]! }, time: 0, background: this.background, cameras, camera };
       if (!cameras) throw new Error('Nothing to open: drop an asset, a scene .json or a cameras.json.');
       if (!this.current) throw new Error('Open a scene before its cameras.json.');
       return { ...this.current.request, cameras, camera: 0, cameraPath: undefined };
@@ -298,17 +313,30 @@ export class Viewer {
       request = { ...request, cameras: entries };
     } else if (request.cameras) entries = request.cameras;
 
-    const { stream, size } = await openAssetStream(request.asset, signal);
-    this.progress.update(0, size);
+    let size: number | undefined;
     let bytesSeen = 0;
     const onBytes = (bytes: number) => {
       bytesSeen = Math.max(bytesSeen, bytes);
       this.progress.update(bytesSeen, size);
     };
-    const metered = await meteredStream(stream, signal, onBytes);
-    const definition = request.method ? methodById(request.method) : methodForAsset(name, metered.head);
+    let definition: AnyMethodDefinition;
+    let source: AssetSource;
+    if (request.asset.kind === 'bundle') {
+      size = request.asset.size;
+      definition = request.method ? methodById(request.method) : methodForBundle(name);
+      if (!definition.opensBundles) throw new Error(`${definition.label} opens single files, not the folder ${name}`);
+      const empty = new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+      source = { name, size, stream: empty, bundle: meteredBundle(request.asset.bundle, signal, onBytes), signal, onProgress: onBytes };
+    } else {
+      const opened = await openAssetStream(request.asset, signal);
+      size = opened.size;
+      const metered = await meteredStream(opened.stream, signal, onBytes);
+      definition = request.method ? methodById(request.method) : methodForAsset(name, metered.head);
+      source = { name, size, stream: metered.stream, signal, onProgress: onBytes };
+    }
+    this.progress.update(0, size);
     const params = options.params ?? definition.defaultParams();
-    const instance = await definition.load({ gpu, memory: this.memory }, { name, size, stream: metered.stream, signal, onProgress: onBytes }, params);
+    const instance = await definition.load({ gpu, memory: this.memory }, source, params);
     if (signal.aborted || this.gpu !== gpu) {
       instance.destroy();
       signal.throwIfAborted();
@@ -350,6 +378,25 @@ export class Viewer {
     }
     this.events.loaded();
     this.requestRedraw();
+  }
+
+  /** File extensions the open content can be saved as (empty when its method cannot export). */
+  get exportFormats(): readonly string[] {
+    return this.current?.instance.exportFormats ?? [];
+  }
+
+  /**
+   * The open content written as `format` ('.ply', '.splat', …) and a file name for it; the caller
+   * hands it to the browser as a download. The whole file is built in memory (a Blob of chunks).
+   */
+  exportCurrent(format: string): { blob: Blob; fileName: string } {
+    const current = this.current;
+    if (!current?.instance.exportAsset || !this.exportFormats.includes(format)) {
+      throw new Error(current ? `${current.definition.label} cannot save as ${format} (it saves as: ${this.exportFormats.join(', ') || 'nothing'})` : 'Nothing is open to save.');
+    }
+    const chunks = [...current.instance.exportAsset(format)] as BlobPart[];
+    const stem = current.name.replace(/\.[^./]*$/, '');
+    return { blob: new Blob(chunks, { type: 'application/octet-stream' }), fileName: `${stem}${format}` };
   }
 
   // ---------------------------------------------------------------- camera
@@ -599,7 +646,7 @@ export class Viewer {
 }
 
 /** A load request from a validated scene file; `resolve` maps the file's relative paths. */
-export function sceneRequest(scene: SceneFile, resolve: (path: string) => AssetRef): LoadRequest {
+export function sceneRequest(scene: SceneFile, resolve: (path: string) => SingleAssetRef): LoadRequest {
   return {
     asset: resolve(scene.asset),
     method: scene.method,
