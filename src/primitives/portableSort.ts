@@ -38,8 +38,8 @@ import copySource from '../../shaders/primitives/sort_copy.wgsl?raw';
 const WORKGROUP_SIZE = 64;
 const KEYS_PER_THREAD = 32;
 export const PORTABLE_SORT_BLOCK = WORKGROUP_SIZE * KEYS_PER_THREAD;
-const COPY_WORKGROUP_SIZE = 256;
-const RADIX = 256;
+export const COPY_WORKGROUP_SIZE = 256;
+export const RADIX = 256;
 const DIGIT_BITS = 8;
 const MAX_PASSES = 32 / DIGIT_BITS;
 
@@ -56,13 +56,28 @@ export const SortControlLayout = {
 /**
  * Struct PassParams entries, one per (pass, digit bits) at 256-byte strides so a pass selects its
  * entry with a dynamic uniform offset: entry pass * 8 + (digit bits − 1) = { shift, digit_mask }.
+ * Shared with the serial back-end, which has the same 8-bit digit passes.
  */
-const PASS_PARAMS_STRIDE = 256;
+export const PASS_PARAMS_STRIDE = 256;
 const PASS_PARAMS_ENTRIES = MAX_PASSES * DIGIT_BITS;
 
-function passParamsEntry(pass: number, bits: number): number {
+/** Byte offset of the PassParams entry of digit pass `pass` of a sort by `bits` bits. */
+export function passParamsOffset(pass: number, bits: number): number {
   const digitBits = Math.min(DIGIT_BITS, bits - pass * DIGIT_BITS);
-  return pass * DIGIT_BITS + digitBits - 1;
+  return (pass * DIGIT_BITS + digitBits - 1) * PASS_PARAMS_STRIDE;
+}
+
+/** The uniform buffer of every PassParams entry, labelled `${label}.passParams`. */
+export function createPassParams(memory: GpuMemory, label: string): GPUBuffer {
+  const words = new Uint32Array((PASS_PARAMS_ENTRIES * PASS_PARAMS_STRIDE) / 4);
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    for (let digitBits = 1; digitBits <= DIGIT_BITS; digitBits++) {
+      const word = ((pass * DIGIT_BITS + digitBits - 1) * PASS_PARAMS_STRIDE) / 4;
+      words[word] = pass * DIGIT_BITS; // shift
+      words[word + 1] = (1 << digitBits) - 1; // digit_mask
+    }
+  }
+  return memory.createBufferWithData({ label: `${label}.passParams`, usage: GPUBufferUsage.UNIFORM }, words);
 }
 
 export interface PortableSortOptions {
@@ -136,7 +151,7 @@ export class PortableSort implements SortBackend {
       size: SortControlLayout.byteSize,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST,
     });
-    this.passParams = this.createPassParams();
+    this.passParams = createPassParams(this.memory, this.label);
     this.scan = new PrefixScan(device, {
       label: `${this.label}.scan`,
       maxCount: RADIX * this.maxBlocks,
@@ -202,7 +217,7 @@ export class PortableSort implements SortBackend {
     const passes = Math.ceil(bits / DIGIT_BITS);
     for (let pass = 0; pass < passes; pass++) {
       const parity = pass % 2;
-      const paramsOffset = [passParamsEntry(pass, bits) * PASS_PARAMS_STRIDE];
+      const paramsOffset = [passParamsOffset(pass, bits)];
 
       let compute = beginComputePass(encoder, `${this.label}.count`, timer);
       if (gpuCount && pass === 0) {
@@ -248,18 +263,6 @@ export class PortableSort implements SortBackend {
       const offset = kernel === 'blocks' ? SortControlLayout.blockGrid : SortControlLayout.copyGrid;
       compute.dispatchWorkgroupsIndirect(this.control!, offset);
     }
-  }
-
-  private createPassParams(): GPUBuffer {
-    const words = new Uint32Array((PASS_PARAMS_ENTRIES * PASS_PARAMS_STRIDE) / 4);
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
-      for (let digitBits = 1; digitBits <= DIGIT_BITS; digitBits++) {
-        const word = ((pass * DIGIT_BITS + digitBits - 1) * PASS_PARAMS_STRIDE) / 4;
-        words[word] = pass * DIGIT_BITS; // shift
-        words[word + 1] = (1 << digitBits) - 1; // digit_mask
-      }
-    }
-    return this.memory.createBufferWithData({ label: `${this.label}.passParams`, usage: GPUBufferUsage.UNIFORM }, words);
   }
 
   private createBindGroups({ keys, values, count }: SortInputs): SortBindGroups {

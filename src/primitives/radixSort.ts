@@ -12,8 +12,9 @@
  * maxCount. A CPU count is written with queue.writeBuffer in `setInputs`, so it applies to the work
  * submitted after that call.
  *
- * Back-ends (`backend`): 'portable' (reduce-then-scan, every WebGPU device) and 'onesweep'
- * (single-pass decoupled look-back where it is safe); 'auto' picks onesweep when
+ * Back-ends (`backend`): 'portable' (reduce-then-scan, every WebGPU device), 'onesweep'
+ * (single-pass decoupled look-back where it is safe) and 'serial' (one thread per block of keys,
+ * without workgroup memory or barriers: for CPU-emulated devices); 'auto' picks onesweep when
  * `onesweepSupported(device)`, else portable.
  */
 import type { GpuTimer } from '../gpu/timing';
@@ -21,6 +22,7 @@ import { checkCount, checkElementBuffer, checkMaxCount } from './bindings';
 import type { ElementCount } from './count';
 import { OnesweepSort, onesweepSupported } from './onesweepSort';
 import { PortableSort } from './portableSort';
+import { SerialSort } from './serialSort';
 import type { SortBackend, SortBackendName } from './sortBackend';
 
 export interface RadixSortOptions {
@@ -50,8 +52,8 @@ export class RadixSort {
 
   constructor(device: GPUDevice, options: RadixSortOptions) {
     const requested = options.backend ?? 'auto';
-    if (requested !== 'auto' && requested !== 'portable' && requested !== 'onesweep') {
-      throw new TypeError(`RadixSort '${options.label}': unknown backend '${String(requested)}' (expected 'auto', 'portable' or 'onesweep')`);
+    if (requested !== 'auto' && requested !== 'portable' && requested !== 'onesweep' && requested !== 'serial') {
+      throw new TypeError(`RadixSort '${options.label}': unknown backend '${String(requested)}' (expected 'auto', 'portable', 'onesweep' or 'serial')`);
     }
     checkMaxCount(device, `RadixSort '${options.label}'`, options.maxCount);
     this.label = options.label;
@@ -60,7 +62,9 @@ export class RadixSort {
     this.impl =
       this.backend === 'onesweep'
         ? new OnesweepSort(device, { label: options.label, maxCount: options.maxCount, maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension })
-        : new PortableSort(device, options);
+        : this.backend === 'serial'
+          ? new SerialSort(device, options)
+          : new PortableSort(device, options);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { GpuTimer } from '../gpu/timing';
 import type { ElementCount } from './count';
 
-export type SortBackendName = 'portable' | 'onesweep';
+export type SortBackendName = 'portable' | 'onesweep' | 'serial';
 
 /**
  * One implementation of the stable LSD key-value radix sort behind `RadixSort`: u32 keys with u32

@@ -3,6 +3,7 @@ import { gpuTest } from '../helpers/gpu';
 import { GpuMemory } from '../../src/gpu/memory';
 import { RadixSort, autoSortBackend } from '../../src/primitives/radixSort';
 import { PORTABLE_SORT_BLOCK } from '../../src/primitives/portableSort';
+import { SERIAL_SORT_BLOCK } from '../../src/primitives/serialSort';
 import { cpuRadixSortPairs, cpuStableSortPairs, keyMask } from '../../src/primitives/reference';
 import type { ElementCount } from '../../src/primitives/count';
 import type { SortBackendName } from '../../src/primitives/sortBackend';
@@ -62,7 +63,7 @@ async function checkSort(device: GPUDevice, sort: RadixSort, { keys, bits, count
 
 // Each gpuTest gets a fresh device and compiles its pipelines again (slow on SwiftShader), so each
 // test below covers several cases on one device.
-describe.each(['portable', 'onesweep'] satisfies SortBackendName[])('RadixSort, %s back-end', (backend) => {
+describe.each(['portable', 'onesweep', 'serial'] satisfies SortBackendName[])('RadixSort, %s back-end', (backend) => {
   const create = (device: GPUDevice, maxCount: number, maxWorkgroupsPerDimension?: number) =>
     new RadixSort(device, { label: 'test.sort', maxCount, backend, maxWorkgroupsPerDimension });
 
@@ -72,7 +73,7 @@ describe.each(['portable', 'onesweep'] satisfies SortBackendName[])('RadixSort, 
     expect(sort.backend).toBe(backend);
 
     // Random 32-bit keys; values are the original indices, so exact matches check stability.
-    const block = PORTABLE_SORT_BLOCK;
+    const block = backend === 'serial' ? SERIAL_SORT_BLOCK : PORTABLE_SORT_BLOCK;
     for (const n of [0, 1, 2, 255, 256, 257, block - 1, block, block + 1, 2 * block + 3, 6000]) {
       await checkSort(device, sort, { keys: randomWords(n, n + 1), bits: 32, what: `n=${n}` });
     }
