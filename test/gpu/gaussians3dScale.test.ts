@@ -29,8 +29,8 @@ import {
   renderComplete,
   renderFrame,
   report,
-  tileCloud,
 } from './splatSceneHelpers';
+import { tileCloud } from '../../tools/lib/tileScene';
 
 /** Renders `cameras` with a fresh renderer made with `options`, destroys it, returns the frames. */
 async function renderWith(device: GPUDevice, cloud: SplatCloud, cameras: Camera[], options: Gaussians3dRendererOptions = {}, params?: Gaussians3dRenderParams): Promise<Uint8Array[]> {

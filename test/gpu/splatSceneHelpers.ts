@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the 3DGS scene tests (formats, big scenes, storage, budget): cameras, frame
  * targets, rendering a frame to completion, image comparison in 8-bit levels with the first and last
- * mismatch, tiling a real scene, and the CPU decode of what 'compact' storage keeps of a cloud.
+ * mismatch, and the CPU decode of what 'compact' storage keeps of a cloud.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { readBuffer } from '../../src/gpu/readback';
 import { loadSplatBytes } from '../../src/methods/gaussians3d/load';
 import { defaultGaussians3dParams } from '../../src/methods/gaussians3d/params';
 import type { Gaussians3dRenderer, Gaussians3dRenderParams } from '../../src/methods/gaussians3d/renderer';
-import { allocateSplatCloud, shCoefficientCount, type SplatCloud } from '../../src/methods/gaussians3d/splatCloud';
+import { shCoefficientCount, type SplatCloud } from '../../src/methods/gaussians3d/splatCloud';
 import { halfBits, halfValue, snorm16 } from '../../src/methods/gaussians3d/splatStorage';
 import { FRAME_TARGET_FORMAT, type FrameTarget } from '../../src/methods/types';
 
@@ -170,28 +170,6 @@ export function expectFaithful(error: ImageError): void {
   expect(error.psnr).toBeGreaterThan(MIN_PSNR);
   expect(error.maxAbs).toBeLessThanOrEqual(MAX_ABS_LEVELS);
   expect(error.over2).toBeLessThanOrEqual(MAX_SHARE_OVER_2_LEVELS);
-}
-
-/** `cloud` repeated on an nx × ny grid in the x-z plane, `spacing` apart (copies in row-major order). */
-export function tileCloud(cloud: SplatCloud, nx: number, nz: number, spacing: number): SplatCloud {
-  const tiled = allocateSplatCloud(cloud.count * nx * nz, cloud.shDegree);
-  let copy = 0;
-  for (let z = 0; z < nz; z++) {
-    for (let x = 0; x < nx; x++, copy++) {
-      const n = cloud.count;
-      for (let i = 0; i < n; i++) {
-        const j = copy * n + i;
-        tiled.positions[3 * j] = cloud.positions[3 * i]! + x * spacing;
-        tiled.positions[3 * j + 1] = cloud.positions[3 * i + 1]!;
-        tiled.positions[3 * j + 2] = cloud.positions[3 * i + 2]! + z * spacing;
-      }
-      tiled.scales.set(cloud.scales, 3 * copy * cloud.count);
-      tiled.rotations.set(cloud.rotations, 4 * copy * cloud.count);
-      tiled.opacities.set(cloud.opacities, copy * cloud.count);
-      tiled.sh.set(cloud.sh, cloud.sh.length * copy);
-    }
-  }
-  return tiled;
 }
 
 /**
