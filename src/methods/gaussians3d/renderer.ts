@@ -65,6 +65,8 @@ export const GAUSSIANS3D_PASS_NAMES = [
 const GROW_THRESHOLD = 0.85;
 /** …to this multiple of the count that frame needed. */
 const GROW_HEADROOM = 1.5;
+/** Largest first guess of the intersection capacity (entries). */
+const INITIAL_CAPACITY_CAP = 1 << 22;
 /** Counter readbacks in flight at once (a fixed ring, so tracked memory does not depend on timing); a frame that finds none free is not read back. */
 const READBACK_RING = 3;
 
@@ -194,8 +196,10 @@ export class Gaussians3dRenderer {
     }
     this.passNames = [this.project.name, ...GAUSSIANS3D_PASS_NAMES.slice(1)];
     this.scanTileCounts = new ScanTileCountsPass(device, this.visibleSlots, this.frame, this.project, workgroupSize);
-    // A typical view touches a few tiles per splat; the first readbacks correct this guess.
-    const capacity = Math.min(options.initialIntersectionCapacity ?? Math.max(4096, 4 * splats.count), this.maxIntersections);
+    // A typical view touches a few tiles per splat; the first readbacks correct this guess. Big
+    // scenes start at 2^22 (16 MiB per list) rather than reserve lists a distant view never fills.
+    const guess = Math.max(4096, Math.min(4 * splats.count, INITIAL_CAPACITY_CAP));
+    const capacity = Math.min(options.initialIntersectionCapacity ?? guess, this.maxIntersections);
     this.emitIntersections = new EmitIntersectionsPass(device, this.frame, this.project, this.scanTileCounts, capacity, workgroupSize);
     this.tileRanges = new TileRanges(device, { label: 'Gaussians3dRenderer.tileRanges', tileCount: 1 });
     for (let i = 0; i < READBACK_RING; i++) {
