@@ -14,10 +14,15 @@
  *
  * Back-ends (`backend`): 'portable' (reduce-then-scan, every WebGPU device), 'onesweep'
  * (single-pass decoupled look-back where it is safe) and 'serial' (one thread per block of keys,
- * without workgroup memory or barriers: for CPU-emulated devices); 'auto' picks onesweep when
- * `onesweepSupported(device)`, else portable.
+ * without workgroup memory or barriers: for CPU-emulated devices). 'auto' times every back-end the
+ * device can run on the first sorts (VariantTuner, timestamp queries; the decision is cached per
+ * device, label and size class) and keeps the fastest; until then, and without timestamp queries,
+ * it runs `autoSortBackend(device)`. While tuning, each back-end exists (its temporary buffers
+ * too); the others are destroyed once the decision is made. Every back-end gives the same result,
+ * so which one ran never shows.
  */
 import type { GpuTimer } from '../gpu/timing';
+import { VariantTuner } from '../gpu/variantTuner';
 import { checkCount, checkElementBuffer, checkMaxCount } from './bindings';
 import type { ElementCount } from './count';
 import { OnesweepSort, onesweepSupported } from './onesweepSort';
@@ -39,7 +44,7 @@ export interface RadixSortOptions {
   maxWorkgroupsPerDimension?: number;
 }
 
-/** The back-end 'auto' resolves to on this device. */
+/** The back-end 'auto' runs on this device before (or without) timing: onesweep where supported, else portable. */
 export function autoSortBackend(device: GPUDevice): SortBackendName {
   return onesweepSupported(device) ? 'onesweep' : 'portable';
 }
@@ -47,8 +52,12 @@ export function autoSortBackend(device: GPUDevice): SortBackendName {
 export class RadixSort {
   readonly label: string;
   readonly maxCount: number;
-  readonly backend: SortBackendName;
-  private impl: SortBackend | null;
+  private readonly device: GPUDevice;
+  private readonly options: RadixSortOptions;
+  private readonly tuner: VariantTuner<SortBackendName>;
+  /** Back-ends built so far (all candidates while tuning, the chosen one after). */
+  private impls: Map<SortBackendName, SortBackend> | null = new Map();
+  private inputs: { keys: GPUBuffer; values: GPUBuffer; count: ElementCount } | null = null;
 
   constructor(device: GPUDevice, options: RadixSortOptions) {
     const requested = options.backend ?? 'auto';
@@ -56,15 +65,27 @@ export class RadixSort {
       throw new TypeError(`RadixSort '${options.label}': unknown backend '${String(requested)}' (expected 'auto', 'portable', 'onesweep' or 'serial')`);
     }
     checkMaxCount(device, `RadixSort '${options.label}'`, options.maxCount);
+    this.device = device;
+    this.options = options;
     this.label = options.label;
     this.maxCount = options.maxCount;
-    this.backend = requested === 'auto' ? autoSortBackend(device) : requested;
-    this.impl =
-      this.backend === 'onesweep'
-        ? new OnesweepSort(device, { label: options.label, maxCount: options.maxCount, maxWorkgroupsPerDimension: options.maxWorkgroupsPerDimension })
-        : this.backend === 'serial'
-          ? new SerialSort(device, options)
-          : new PortableSort(device, options);
+    const fallback = autoSortBackend(device);
+    const candidates: SortBackendName[] =
+      requested !== 'auto' ? [requested] : onesweepSupported(device) ? ['onesweep', 'portable', 'serial'] : ['portable', 'serial'];
+    // Sorts of similar size share a decision: the size class is the power of two above maxCount.
+    const sizeClass = Math.ceil(Math.log2(Math.max(2, options.maxCount)));
+    this.tuner = new VariantTuner(device, `RadixSort.${options.label}.${sizeClass}`, candidates, candidates.includes(fallback) ? fallback : candidates[0]!);
+    this.impl(this.backend);
+  }
+
+  /** The back-end in use: the explicit one, the tuned one, or (before a decision) autoSortBackend. */
+  get backend(): SortBackendName {
+    return this.tuner.decision ?? this.tuner.fallback;
+  }
+
+  /** Whether the back-end is settled (explicit, cached or timed); false while 'auto' is still timing. */
+  get decided(): boolean {
+    return this.tuner.decision !== null;
   }
 
   /**
@@ -78,7 +99,9 @@ export class RadixSort {
     checkElementBuffer(owner, 'keys', keys, count, this.maxCount);
     checkElementBuffer(owner, 'values', values, count, this.maxCount);
     if (keys === values) throw new TypeError(`${owner}: keys and values must be different buffers`);
-    this.live().setInputs(keys, values, count);
+    this.live();
+    this.inputs = { keys, values, count };
+    for (const impl of this.impls!.values()) impl.setInputs(keys, values, count);
   }
 
   /** Records the sort by the low `bits` (1..32) bits of the keys. */
@@ -86,16 +109,52 @@ export class RadixSort {
     if (!Number.isInteger(bits) || bits < 1 || bits > 32) {
       throw new RangeError(`RadixSort '${this.label}': bits must be an integer in 1..32, got ${bits}`);
     }
-    this.live().encode(encoder, bits, timer);
+    this.live();
+    const frame = this.tuner.begin(timer);
+    this.impl(frame.variant).encode(encoder, bits, frame.timer);
+    this.tuner.end(encoder);
+  }
+
+  /** After the submit of a frame that sorted: reads a tuning sample back, if that frame took one. */
+  afterSubmit(): void {
+    if (!this.impls) return;
+    this.tuner.afterSubmit();
+    const decision = this.tuner.decision;
+    if (decision === null) return;
+    for (const [name, impl] of this.impls) {
+      if (name !== decision) {
+        impl.destroy();
+        this.impls.delete(name);
+      }
+    }
   }
 
   destroy(): void {
-    this.impl?.destroy();
-    this.impl = null;
+    for (const impl of this.impls?.values() ?? []) impl.destroy();
+    this.impls = null;
+    this.tuner.destroy();
   }
 
-  private live(): SortBackend {
-    if (!this.impl) throw new Error(`RadixSort '${this.label}': used after destroy()`);
-    return this.impl;
+  private live(): Map<SortBackendName, SortBackend> {
+    if (!this.impls) throw new Error(`RadixSort '${this.label}': used after destroy()`);
+    return this.impls;
+  }
+
+  /** The back-end `name`, built (and given the current inputs) the first time it runs. */
+  private impl(name: SortBackendName): SortBackend {
+    const impls = this.live();
+    let impl = impls.get(name);
+    if (!impl) {
+      const { label, maxCount, maxWorkgroupsPerDimension } = this.options;
+      impl =
+        name === 'onesweep'
+          ? new OnesweepSort(this.device, { label, maxCount, maxWorkgroupsPerDimension })
+          : name === 'serial'
+            ? new SerialSort(this.device, { label, maxCount, maxWorkgroupsPerDimension })
+            : new PortableSort(this.device, { label, maxCount, maxWorkgroupsPerDimension });
+      if (this.inputs) impl.setInputs(this.inputs.keys, this.inputs.values, this.inputs.count);
+      impls.set(name, impl);
+    }
+    return impl;
   }
 }

@@ -180,6 +180,40 @@ gpuTest("'auto' picks portable when onesweepSupported is false, onesweep when tr
   }
 });
 
+gpuTest("'auto' times its back-ends on the first sorts, keeps the fastest, frees the others; every sort is right meanwhile", async ({ gpu }) => {
+  const { device } = gpu;
+  const memory = GpuMemory.of(device);
+  const n = 5000;
+  const sort = new RadixSort(device, { label: 'test.tuned', maxCount: n });
+  expect(sort.decided).toBe(false);
+  for (let frame = 0; frame < 12 && !sort.decided; frame++) {
+    const keys = randomWords(n, 40 + frame);
+    const keyBuffer = wordBuffer(device, 'test.keys', n, keys);
+    const valueBuffer = wordBuffer(device, 'test.values', n, indices(n));
+    sort.setInputs(keyBuffer, valueBuffer, n);
+    submit(device, (encoder) => sort.encode(encoder, 32));
+    sort.afterSubmit();
+    const expected = cpuRadixSortPairs(keys, indices(n), 32);
+    const [gotKeys, gotValues] = await Promise.all([readWords(device, keyBuffer), readWords(device, valueBuffer)]);
+    expectWords(gotKeys, expected.keys, `tuning frame ${frame}: keys`);
+    expectWords(gotValues, expected.values, `tuning frame ${frame}: values`);
+    keyBuffer.destroy();
+    valueBuffer.destroy();
+  }
+  expect(sort.decided).toBe(true);
+  console.log(`auto chose ${sort.backend}`);
+  // Only the chosen back-end's buffers are left: the same as a sort made with that back-end.
+  const suffixes = (label: string) => memory.liveLabels().filter((l) => l.startsWith(`${label}.`)).map((l) => l.slice(label.length)).sort();
+  const fresh = new RadixSort(device, { label: 'test.fresh', maxCount: n, backend: sort.backend });
+  expect(suffixes('test.tuned')).toEqual(suffixes('test.fresh'));
+  fresh.destroy();
+  sort.destroy();
+  // A sort of the same label and size class starts with the decision.
+  const again = new RadixSort(device, { label: 'test.tuned', maxCount: n - 1 });
+  expect(again.decided).toBe(true);
+  again.destroy();
+});
+
 gpuTest('rejects bad input with messages that say what is wrong; destroy() frees everything', async ({ gpu }) => {
   const { device } = gpu;
   const memory = GpuMemory.of(device);

@@ -12,7 +12,9 @@
  * and the next frame is encoded with grown buffers.
  *
  * Each stage is a compute pass of its name for the GpuTimer; the radix sorts time their own
- * sub-passes under it ('depthSort.histogram', ...).
+ * sub-passes under it ('depthSort.histogram', ...). The sorts (back-end 'auto') and rasterize (loop
+ * structure 'auto') time their implementations on the first frames and keep the fastest for the
+ * device (src/gpu/variantTuner.ts): what is fast on a GPU and on a CPU emulator differs by 5-10x.
  *
  * Big scenes: no buffer binding exceeds one storage binding (the device limits, or
  * `maxBindingBytes`). The scene is split into chunks (GpuScene) that `project` visits one by one;
@@ -26,6 +28,7 @@ import { GpuMemory } from '../../gpu/memory';
 import type { GpuTimer } from '../../gpu/timing';
 import { onesweepSupported } from '../../primitives/onesweepSort';
 import { RadixSort } from '../../primitives/radixSort';
+import type { SortBackendName } from '../../primitives/sortBackend';
 import { TileRanges } from '../../primitives/tileRanges';
 import type { FrameInput, FrameTarget } from '../types';
 import { GpuScene, maxStorageBindingBytes } from './gpuScene';
@@ -33,7 +36,7 @@ import { FRAME_COUNTER_WORDS, DISPATCH_WORDS, FrameCounter, FrameUniformsLayout,
 import type { Gaussians3dParams, SortBackendChoice, SplatSceneParams } from './params';
 import { EmitIntersectionsPass } from './passes/emitIntersectionsPass';
 import { ProjectPass, type FrameBuffers, type ProjectionStage } from './passes/projectPass';
-import { RasterizePass } from './passes/rasterizePass';
+import { RasterizePass, type RasterizeVariant } from './passes/rasterizePass';
 import { ScanTileCountsPass } from './passes/scanTileCountsPass';
 import type { SplatCloud } from './splatCloud';
 import { importanceOrder, type SplatStorage } from './splatStorage';
@@ -84,6 +87,8 @@ export interface Gaussians3dRendererOptions {
   maxBindingBytes?: number;
   /** World point splat means are stored relative to. @default the scene's bounding-box centre */
   origin?: Vec3;
+  /** Rasterize loop structure; 'auto' times both on the first frames and keeps the faster. @default 'auto' */
+  rasterizeVariant?: RasterizeVariant | 'auto';
 }
 
 /** Renderer params: the shared ones, plus the budget and storage of a scene uploaded from a SplatCloud. */
@@ -213,7 +218,7 @@ export class Gaussians3dRenderer {
         result: null,
       });
     }
-    this.rasterize = new RasterizePass(device, this.frame);
+    this.rasterize = new RasterizePass(device, this.frame, workgroupSize, options.rasterizeVariant);
   }
 
   get intersectionCapacity(): number {
@@ -228,6 +233,17 @@ export class Gaussians3dRenderer {
    */
   get capacityConfirmed(): boolean {
     return (this.confirmedCapacity === this.emitIntersections.capacity && !this.lastCounts?.overflow) || this.overflowAtLimit(this.lastCounts);
+  }
+
+  /** The implementation each timed stage runs ('auto' choices: see VariantTuner); `tuned` once all are settled. */
+  get implementations(): { rasterize: RasterizeVariant; depthSort?: SortBackendName; tileSort?: SortBackendName; tuned: boolean } {
+    const sorts = [this.depthSort, this.tileSort];
+    return {
+      rasterize: this.rasterize.variant,
+      depthSort: this.depthSort?.backend,
+      tileSort: this.tileSort?.backend,
+      tuned: this.rasterize.decided && sorts.every((s) => s?.decided),
+    };
   }
 
   /** Upload index → cloud index of the scene's splats (ids in globalFromCompactId are upload indices); null for external splats. */
@@ -295,6 +311,10 @@ export class Gaussians3dRenderer {
 
   /** Maps this frame's counter copy (call after the encoder's command buffer was submitted). */
   afterSubmit(): void {
+    // Stages choosing their implementation by timing read their samples back.
+    this.depthSort?.afterSubmit();
+    this.tileSort?.afterSubmit();
+    this.rasterize.afterSubmit();
     const readback = this.pendingReadback;
     this.pendingReadback = null;
     if (!readback) return;
