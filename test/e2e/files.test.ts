@@ -96,6 +96,26 @@ describe('SOG folders and save as', () => {
     app.problems.length = 0;
   });
 
+  test('the panel\'s splat budget and GPU storage change what is drawn; stats show rendered / total and the storage saving', async () => {
+    const stats = () => app.page.evaluate(async () => {
+      await window.nerve.renderFrames(1);
+      return { stats: window.nerve.stats(), scene: window.nerve.memory().byOwner.GpuScene };
+    });
+    expect((await stats()).stats).toMatchObject({ rendered: '1,873 / 1,873', storage: 'full, 156 B/splat' });
+    const budget = app.page.locator('.lil-controller', { hasText: 'splat budget' }).locator('input');
+    await budget.fill('500');
+    await budget.press('Enter');
+    expect((await stats()).stats.rendered).toBe('500 / 1,873');
+    await app.page.locator('.lil-controller', { hasText: 'GPU storage' }).locator('select').selectOption({ label: 'compact (f16, 8-bit SH)' });
+    const compact = await stats();
+    expect(compact.stats.storage).toBe('compact, 64 B/splat (full 156 B: 59% less)');
+    expect(compact.scene).toBe(64 * cloud.count);
+    await budget.fill('0');
+    await budget.press('Enter');
+    expect((await stats()).stats.rendered).toBe('1,873 / 1,873');
+    expect(app.problems).toEqual([]);
+  });
+
   test('"save as .ply" and ".splat" download exactly what the writers make of the cloud; the .ply re-loads to the same cloud', async () => {
     expect(await app.page.evaluate(() => window.nerve.exportFormats)).toEqual(['.ply', '.splat']);
     for (const format of ['.ply', '.splat'] as const) {

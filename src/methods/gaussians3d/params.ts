@@ -75,6 +75,6 @@ export function defaultGaussians3dMethodParams(): Gaussians3dMethodParams {
 /** The renderer's controls plus the scene's own (budget, storage). */
 export function buildGaussians3dMethodGui(folder: GUI, params: Gaussians3dMethodParams, features: GpuFeatures): void {
   buildGaussians3dGui(folder, params, features);
-  folder.add(params, 'splatBudget', 0, undefined, 1000).name('splat budget (0: all)');
+  folder.add(params, 'splatBudget', 0, undefined, 1).name('splat budget (0: all)');
   folder.add(params, 'storage', { 'full (f32)': 'full', 'compact (f16, 8-bit SH)': 'compact' }).name('GPU storage');
 }
