@@ -110,5 +110,5 @@ fn project(
     let cov3d = uniforms.scale_modifier_sq * covariance(g);
     visible = project_gaussian(g.position_opacity.xyz, cov3d, g.position_opacity.w, g.position_opacity.xyz, &p);
   }
-  store_projection(chunk.first + i, visible, p, local_index);
+  store_projection(chunk.first + i, visible, p);
 }

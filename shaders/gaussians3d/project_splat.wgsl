@@ -15,8 +15,10 @@
 //   3. conic = Σ2D⁻¹ (cull det <= 0), radius = ceil(3·sqrt(λmax)), mean in pixels.
 //   4. tile rectangle (getRect on 16×16 tiles); cull when it covers no tile.
 //   5. SH colour along the direction from the camera centre to `color_origin`.
-//   6. compaction: one atomic per workgroup on the global counter (threads take slots from a
-//      workgroup counter first), so the global atomic sees N/256 requests instead of N.
+//   6. compaction: one atomic on the global counter per visible splat. No workgroup counter first:
+//      GPU compilers aggregate same-address atomics across a subgroup themselves, and on CPU
+//      emulation (SwiftShader) the barriers that a workgroup counter needs cost ~10x the whole
+//      projection (each barrier is a coroutine switch per 4-lane group).
 
 #include "gaussians3d_sh"
 
@@ -96,27 +98,10 @@ fn project_gaussian(mean: vec3f, cov3d: mat3x3f, opacity: f32, color_origin: vec
   return true;
 }
 
-var<workgroup> workgroup_visible: atomic<u32>;
-var<workgroup> workgroup_base: u32;
-
-// Step 6 for splat i of this thread. Every thread of the workgroup must call it, visible or not,
-// from uniform control flow (it holds barriers).
-fn store_projection(i: u32, visible: bool, p: Projection, local_index: u32) {
-  if local_index == 0u {
-    atomicStore(&workgroup_visible, 0u);
-  }
-  workgroupBarrier();
-  var local_slot = 0u;
+// Step 6 for splat i of this thread, when it is visible.
+fn store_projection(i: u32, visible: bool, p: Projection) {
   if visible {
-    local_slot = atomicAdd(&workgroup_visible, 1u);
-  }
-  workgroupBarrier();
-  if local_index == 0u {
-    workgroup_base = atomicAdd(&counters[COUNTER_VISIBLE], atomicLoad(&workgroup_visible));
-  }
-  let base = workgroupUniformLoad(&workgroup_base);
-  if visible {
-    let c = base + local_slot;
+    let c = atomicAdd(&counters[COUNTER_VISIBLE], 1u);
     global_from_compact_id[c] = i;
     // View depth > 0.2 is a positive float, so its bits sort like its value.
     depth_keys[c] = bitcast<u32>(p.depth);

@@ -83,5 +83,5 @@ fn project4d(
   if i < uniforms.splat_count {
     visible = slice_and_project(i, &p);
   }
-  store_projection(i, visible, p, local_index);
+  store_projection(i, visible, p);
 }

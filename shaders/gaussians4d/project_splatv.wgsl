@@ -100,5 +100,5 @@ fn project_splatv(
   if i < uniforms.splat_count {
     visible = evaluate_and_project(i, &p);
   }
-  store_projection(i, visible, p, local_index);
+  store_projection(i, visible, p);
 }

@@ -417,15 +417,18 @@ async function expectMethodInstanceWorks(device: GPUDevice, cloud: SplatCloud): 
   expect(instance.stats.splats).toBe(16);
   const camera = orbitCamera(cloud, 0, 15, 64, 48);
   const target = createTarget(device, camera.width, camera.height);
+  // Incomplete until a readback confirms the intersection buffers and the 'auto' stages have timed
+  // their implementations (a few frames), then complete.
   const drawn: boolean[] = [];
-  for (let frame = 0; frame < 2; frame++) {
+  for (let frame = 0; frame < 40 && !drawn.at(-1); frame++) {
     const encoder = device.createCommandEncoder();
     drawn.push(instance.encode(encoder, target, { camera, time: 0, background: [0, 0, 0] }));
     device.queue.submit([encoder.finish()]);
     instance.afterSubmit?.();
     expect(await instance.lastFrameComplete!()).toBe(true);
   }
-  expect(drawn).toEqual([false, true]);
+  expect(drawn[0]).toBe(false);
+  expect(drawn.at(-1)).toBe(true);
   expect(instance.stats.visible).toBe(16);
   expect(instance.stats.intersections).toBeGreaterThan(0);
   expect(instance.stats['SH degree']).toBe(cloud.shDegree);

@@ -68,8 +68,9 @@ class Gaussians3dInstance implements MethodInstance<Gaussians3dMethodParams> {
     this.stats.rendered = `${rendered.toLocaleString('en-US')} / ${this.cloud.count.toLocaleString('en-US')}`;
     this.stats.storage = storageStat(this.renderer, this.cloud);
     this.refreshCounts();
-    // Until a readback confirms the intersection buffers are big enough, ask to be drawn again.
-    return drawn && this.renderer.capacityConfirmed;
+    // Until a readback confirms the intersection buffers are big enough, and while stages still time
+    // their implementations (a few frames after load), ask to be drawn again.
+    return drawn && this.renderer.capacityConfirmed && this.renderer.implementations.tuned;
   }
 
   exportAsset(format: string): Iterable<Uint8Array> {

@@ -49,9 +49,10 @@ class Gaussians4dInstance implements MethodInstance<Gaussians4dParams> {
     const [spatial, temporal] = evaluatedShDegrees(this.params, this.renderer);
     this.stats['SH degree'] = this.renderer.shDegreeT > 0 ? `${spatial} (temporal ${temporal})` : spatial;
     this.refreshCounts();
-    // As the 3DGS method: until a readback confirms the intersection buffers fit, ask to be drawn
-    // again (the number of splats alive changes with time, so growth can happen at any frame).
-    return drawn && this.renderer.renderer.capacityConfirmed;
+    // As the 3DGS method: until a readback confirms the intersection buffers fit and the timed
+    // stages have settled, ask to be drawn again (the number of splats alive changes with time, so
+    // growth can happen at any frame).
+    return drawn && this.renderer.renderer.capacityConfirmed && this.renderer.renderer.implementations.tuned;
   }
 
   afterSubmit(): void {
