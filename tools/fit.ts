@@ -5,10 +5,10 @@
  * curve, the PSNR before and after quantisation, the file size and bits per pixel. Exits 1 with the
  * message on any error.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { createGpuContext } from '../src/gpu/context';
-import { bitsPerPixel, decodeToCloud, writeGimg } from '../src/methods/gaussianImage/codec';
+import { bitsPerPixel, decodeToCloud, readGimg, writeGimg } from '../src/methods/gaussianImage/codec';
 import { compressCloud } from '../src/methods/gaussianImage/compress';
 import { GaussianImageFitter } from '../src/methods/gaussianImage/fitter';
 import { NO_TILE_ENTRY_CAP } from '../src/methods/gaussianImage/frame';
@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   let image = await readImageFile(args.input);
   if (args.scale > 1) image = downsampleImage(image, args.scale);
   if (args.crop) image = cropImage(image, args.crop.x, args.crop.y, args.crop.width, args.crop.height);
-  console.log(`${args.input}: fitting ${image.width}x${image.height} with ${args.gaussians} Gaussians, ${args.iterations} steps`);
+  const start = args.from ? decodeToCloud(readGimg(new Uint8Array(readFileSync(args.from)), args.from)) : undefined;
+  const gaussians = start?.count ?? args.gaussians;
+  console.log(`${args.input}: fitting ${image.width}x${image.height} with ${gaussians} Gaussians, ${args.iterations} steps${start ? `, starting from ${args.from}` : ''}`);
 
   Object.assign(globalThis, globals);
   // Keep the GPU object referenced for the whole run: if it is collected, Dawn tears down under the device.
@@ -34,9 +36,10 @@ async function main(): Promise<void> {
   };
   const tileEntryCap = args.referenceCap ? REFERENCE_TILE_ENTRY_CAP : NO_TILE_ENTRY_CAP;
   const fitter = new GaussianImageFitter(device, image, {
-    gaussians: args.gaussians,
+    gaussians,
     iterations: args.iterations,
     init: args.init,
+    initialCloud: start,
     seed: args.seed,
     tileEntryCap,
     progressive: args.progressive ? { initialFraction: 0.5, additions: 4, interval: Math.max(1, Math.floor(args.iterations / 6)) } : null,
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
       height: image.height,
       gaussians: encoded.count,
       iterations: args.iterations,
-      init: args.init,
+      init: args.from ? `from ${args.from}` : args.init,
       progressive: args.progressive,
       tileEntryCap: args.referenceCap ? REFERENCE_TILE_ENTRY_CAP : 'none',
       fitSeconds,

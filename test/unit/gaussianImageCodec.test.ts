@@ -14,6 +14,7 @@ import {
   GIMG_HEADER_BYTES,
   kmeans,
   readGimg,
+  refineAssignments,
   refineCodebooks,
   sniffGimg,
   toHalf,
@@ -110,14 +111,20 @@ describe('.gimg round trip', () => {
     expect(Math.sqrt(colourError / 2100)).toBeLessThan(0.05);
   });
 
-  test('re-fitting the codebooks to the image lowers its error', async () => {
+  test('re-fitting the codebooks, then choosing the codeword pairs for the image, each lower its error', async () => {
     const image = await kodak('05', 8, 64, 48);
     const cloud = cloudOverImage(image, 300, 10);
     const encoded = encodeCloud(cloud);
-    const before = meanSquaredError(decodeSum(decodeToCloud(encoded)), image.data);
-    const after = meanSquaredError(decodeSum(decodeToCloud(refineCodebooks(encoded, image))), image.data);
-    console.log(`image MSE: k-means codebooks ${before.toExponential(3)}, re-fitted ${after.toExponential(3)}`);
-    expect(after).toBeLessThan(before);
+    const error = (e: typeof encoded) => meanSquaredError(decodeSum(decodeToCloud(e)), image.data);
+    const kmeansOnly = error(encoded);
+    const refitted = error(refineCodebooks(encoded, image));
+    const reassigned = refineAssignments(encoded, image);
+    console.log(`image MSE: k-means codebooks ${kmeansOnly.toExponential(3)}, re-fitted ${refitted.toExponential(3)}, pairs chosen ${error(reassigned).toExponential(3)}`);
+    expect(refitted).toBeLessThan(kmeansOnly);
+    expect(error(reassigned)).toBeLessThan(refitted);
+    // Only the colour part changes.
+    expect(reassigned.positions).toEqual(encoded.positions);
+    expect(reassigned.choleskyCodes).toEqual(encoded.choleskyCodes);
   });
 });
 

@@ -12,6 +12,7 @@ describe('npm run fit arguments', () => {
       scale: 1,
       crop: undefined,
       init: 'image',
+      from: undefined,
       progressive: false,
       fineTune: 150,
       referenceCap: false,
@@ -20,7 +21,7 @@ describe('npm run fit arguments', () => {
       json: undefined,
     });
     const all = parseFitArgs(
-      'k.exr --gaussians 700 --iters 30 --out o.gimg --scale 4 --crop 128x96+8+16 --init random --progressive --fine-tune 0 --reference-cap --seed 9 --png d.png --json r.json'.split(' '),
+      'k.exr --gaussians 700 --iters 30 --out o.gimg --scale 4 --crop 128x96+8+16 --init random --from s.gimg --fine-tune 0 --reference-cap --seed 9 --png d.png --json r.json'.split(' '),
     );
     expect(all).toEqual({
       input: 'k.exr',
@@ -30,7 +31,8 @@ describe('npm run fit arguments', () => {
       scale: 4,
       crop: { width: 128, height: 96, x: 8, y: 16 },
       init: 'random',
-      progressive: true,
+      from: 's.gimg',
+      progressive: false,
       fineTune: 0,
       referenceCap: true,
       seed: 9,
@@ -50,6 +52,7 @@ describe('npm run fit arguments', () => {
       ['a.png --out a.gimg --init grid', /--init grid: expected image or random/],
       ['a.png --out a.gimg --crop 10x10', /--crop 10x10: expected WxH\+X\+Y/],
       ['a.png --out a.gimg --colour red', /Unknown option '--colour'/],
+      ['a.png --out a.gimg --from s.gimg --progressive', /--from and --progressive do not go together/],
     ];
     for (const [line, message] of cases) {
       expect(() => parseFitArgs(line.split(' ')), line).toThrow(message);

@@ -12,6 +12,8 @@ export const FIT_USAGE = `usage: npm run fit -- <image.png|image.exr> --gaussian
   --scale F            downsample the image by the integer factor F first (default 1)
   --crop WxH+X+Y       fit only this window (after --scale)
   --init image|random  content-adaptive (Image-GS, default) or the reference's random start
+  --from start.gimg    start from the Gaussians of a .gimg of the same size instead (--gaussians
+                       is then its count)
   --progressive        Image-GS error-guided progressive addition (half at the start, 4 additions)
   --fine-tune S        quantisation-aware fine-tuning steps before writing (default 150; 0 = off)
   --reference-cap      sum only the first 256 entries of each tile, as the reference kernel does
@@ -27,6 +29,7 @@ export interface FitArgs {
   scale: number;
   crop?: { width: number; height: number; x: number; y: number };
   init: 'image' | 'random';
+  from?: string;
   progressive: boolean;
   fineTune: number;
   referenceCap: boolean;
@@ -55,6 +58,7 @@ export function parseFitArgs(argv: string[]): FitArgs {
         scale: { type: 'string' },
         crop: { type: 'string' },
         init: { type: 'string' },
+        from: { type: 'string' },
         progressive: { type: 'boolean' },
         'fine-tune': { type: 'string' },
         'reference-cap': { type: 'boolean' },
@@ -67,6 +71,7 @@ export function parseFitArgs(argv: string[]): FitArgs {
     throw new UsageError(`${(error as Error).message}\n${FIT_USAGE}`);
   }
   const { values, positionals } = parsed;
+  if (values.from !== undefined && values.progressive) throw new UsageError(`--from and --progressive do not go together (progressive fitting starts from half the Gaussians)\n${FIT_USAGE}`);
   if (positionals.length !== 1) throw new UsageError(`expected exactly one image, got ${positionals.length}\n${FIT_USAGE}`);
   if (!values.out) throw new UsageError(`--out file.gimg is required\n${FIT_USAGE}`);
   if (!values.out.toLowerCase().endsWith('.gimg')) throw new UsageError(`--out ${values.out}: the output must end in .gimg\n${FIT_USAGE}`);
@@ -86,6 +91,7 @@ export function parseFitArgs(argv: string[]): FitArgs {
     scale: integer(values.scale, 'scale', 1, 64, 1),
     crop,
     init,
+    from: values.from,
     progressive: values.progressive ?? false,
     fineTune: integer(values['fine-tune'], 'fine-tune', 0, 1_000_000, 150),
     referenceCap: values['reference-cap'] ?? false,

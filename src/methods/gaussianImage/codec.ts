@@ -39,7 +39,7 @@
  */
 import { allocateCloud2d, createRandom, MAX_GAUSSIANS, MAX_IMAGE_SIDE, PARAMS_PER_GAUSSIAN, ParamSlot, type GaussianCloud2d } from './cloud2d';
 import type { RgbImage } from './imageData';
-import { forEachTerm } from './reference';
+import { decodeSumUnclamped, forEachTerm } from './reference';
 
 export const GIMG_MAGIC = 'GIMG';
 export const GIMG_VERSION = 1;
@@ -406,6 +406,69 @@ export function refineCodebooks(encoded: EncodedImage, target: RgbImage): Encode
   const solution = solveLinear(normal, rhs, unknowns, VQ_DIMENSION);
   if (!solution.every(Number.isFinite)) return encoded;
   return { ...encoded, codebooks: Float32Array.from(solution) };
+}
+
+/**
+ * Chooses each Gaussian's pair of codewords for the image rather than for its own colour: with
+ * everything else fixed, giving Gaussian n the colour c′ = c + δ changes the squared image error by
+ * S·|δ|² + 2·δ·R, where S = Σ w² and R = Σ w·(render − target) over its pixels (unclamped render).
+ * All 64 pairs are scored and the best taken when it lowers the error. Gaussians scored from the
+ * same render and updated together overshoot a residual they share (updating all of them at once
+ * made the error worse on every Kodak crop tried), so each round updates a random `share` of them,
+ * then re-fits the codebooks and re-renders; the encoding with the lowest image error is kept.
+ * Measured on kodim05 at 1/4 scale, 128×96, 500 Gaussians: 22.75 dB with re-fitted codebooks alone,
+ * 23.69 dB after 8 rounds at share 0.5 (0.25: 23.57, 0.1: 23.36).
+ */
+export function refineAssignments(encoded: EncodedImage, target: RgbImage, rounds = 8, share = 0.5, seed = 1): EncodedImage {
+  const random = createRandom(seed);
+  const imageError = (e: EncodedImage) => {
+    const render = decodeSumUnclamped(decodeToCloud(e));
+    let sum = 0;
+    for (let i = 0; i < render.length; i++) sum += (Math.min(1, Math.max(0, render[i]!)) - target.data[i]!) ** 2;
+    return { sum, render };
+  };
+  let best = refineCodebooks(encoded, target);
+  let { sum: bestError, render } = imageError(best);
+  let current = best;
+  for (let round = 0; round < rounds; round++) {
+    const count = current.count;
+    const cloud = decodeToCloud(current);
+    const sumW2 = new Float64Array(count);
+    const sumWE = new Float64Array(count * 3);
+    forEachTerm(cloud, {}, (pixel, id, w) => {
+      sumW2[id] += w * w;
+      for (let c = 0; c < 3; c++) sumWE[id * 3 + c] += w * (render[pixel * 3 + c]! - target.data[pixel * 3 + c]!);
+    });
+    const colorIndices = Uint8Array.from(current.colorIndices);
+    const cb = current.codebooks;
+    for (let n = 0; n < count; n++) {
+      if (sumW2[n] === 0 || random() >= share) continue;
+      const colour = [0, 1, 2].map((c) => cloud.params[n * PARAMS_PER_GAUSSIAN + ParamSlot.r + c]!);
+      let bestChange = 0;
+      for (let a = 0; a < VQ_CODEWORDS; a++) {
+        for (let b = 0; b < VQ_CODEWORDS; b++) {
+          let change = 0;
+          for (let c = 0; c < 3; c++) {
+            const delta = cb[a * VQ_DIMENSION + c]! + cb[(VQ_CODEWORDS + b) * VQ_DIMENSION + c]! - colour[c]!;
+            change += sumW2[n]! * delta * delta + 2 * delta * sumWE[n * 3 + c]!;
+          }
+          if (change < bestChange) {
+            bestChange = change;
+            colorIndices[n * VQ_STAGES] = a;
+            colorIndices[n * VQ_STAGES + 1] = b;
+          }
+        }
+      }
+    }
+    current = refineCodebooks({ ...current, colorIndices }, target);
+    const next = imageError(current);
+    render = next.render;
+    if (next.sum < bestError) {
+      best = current;
+      bestError = next.sum;
+    }
+  }
+  return best;
 }
 
 export function gimgByteLength(count: number): number {
