@@ -174,18 +174,19 @@ async function main(): Promise<void> {
       }
     }
     const images = await Promise.all(runs.map((r) => readTarget(device, r.target)));
-    const lines = [`${basename(scenePath)} ${args.width}x${args.height}, ${args.frames} frames (median GPU ms per stage); intersections ${runs[0]!.renderer.lastCounts?.intersections}`];
+    const lines = [`${basename(scenePath)} ${args.width}x${args.height}, ${args.frames} frames (GPU ms per stage: median/min); intersections ${runs[0]!.renderer.lastCounts?.intersections}`];
     const sceneReport: Record<string, unknown> = { scene: scenePath, width: args.width, height: args.height, variants: [] as unknown[] };
     runs.forEach((run, i) => {
       const stages = [...new Set(run.samples.flatMap((s) => Object.keys(s)))];
       const medians = Object.fromEntries(stages.map((s) => [s, median(run.samples.map((f) => f[s] ?? 0))]));
-      const total = median(run.samples.map((f) => Object.values(f).reduce((a, b) => a + b, 0)));
+      const totals = run.samples.map((f) => Object.values(f).reduce((a, b) => a + b, 0));
+      const total = median(totals);
       let maxDiff = 0;
       for (let p = 0; p < images[i]!.length; p++) maxDiff = Math.max(maxDiff, Math.abs(images[i]![p]! - images[0]![p]!));
       const chosen = run.renderer.implementations;
       lines.push(
-        `  ${run.variant.name.padEnd(16)} total ${total.toFixed(1).padStart(8)}  ` +
-          stages.map((s) => `${s} ${medians[s]!.toFixed(1)}`).join('  ') +
+        `  ${run.variant.name.padEnd(16)} total ${total.toFixed(1).padStart(8)} (min ${Math.min(...totals).toFixed(1)})  ` +
+          stages.map((s) => `${s} ${medians[s]!.toFixed(1)}/${Math.min(...run.samples.map((f) => f[s] ?? 0)).toFixed(1)}`).join('  ') +
           `  | max diff vs ${runs[0]!.variant.name}: ${maxDiff} | ran ${chosen.rasterize}/${chosen.depthSort}/${chosen.tileSort}${chosen.tuned ? '' : ' (still tuning)'}`,
       );
       (sceneReport.variants as unknown[]).push({ ...run.variant, implementations: chosen, totalMs: total, stageMs: medians, samples: run.samples, maxDiffVsFirst: maxDiff });

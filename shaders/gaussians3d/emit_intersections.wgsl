@@ -4,7 +4,7 @@
 // Reads:  counters (visible, overflow), uniforms (tile grid, splat count), depth_order, tile_rects,
 //         projected, tile_offsets (inclusive prefix sums of tile counts in depth order).
 // Writes: for the k-th nearest splat, at slots [offsets[k−1], offsets[k]), one entry per tile of
-//         its rectangle that passes the same reach test as tile_counts (include
+//         its rectangle in the same runs of columns tile_counts counted (include
 //         "gaussians3d_tile_cull"): tile_id_from_isect = tile index (row-major),
 //         splat_id_from_isect = compact id. The list is therefore in depth order; the stable tile
 //         sort that follows keeps that order inside each tile, which is what the reference gets
@@ -43,19 +43,18 @@ fn emit_intersections(
   let rect_min = vec2u(rect.x & 0xffffu, rect.x >> 16u);
   let rect_max = vec2u(rect.y & 0xffffu, rect.y >> 16u);
   let splat = projected[compact_id];
-  let threshold = visible_power_threshold(splat.opacity);
+  let t = reach_limit(splat.opacity);
   var slot = 0u;
   if k > 0u {
     slot = tile_offsets[k - 1u];
   }
   let end = tile_offsets[k];
   for (var y = rect_min.y; y < rect_max.y; y++) {
-    for (var x = rect_min.x; x < rect_max.x; x++) {
-      if slot < end && splat_reaches_tile(splat, threshold, vec2u(x, y)) {
-        tile_id_from_isect[slot] = y * uniforms.tile_grid.x + x;
-        splat_id_from_isect[slot] = compact_id;
-        slot++;
-      }
+    let run = reached_columns(splat, t, y, vec2u(rect_min.x, rect_max.x));
+    for (var x = run.x; x < run.y && slot < end; x++) {
+      tile_id_from_isect[slot] = y * uniforms.tile_grid.x + x;
+      splat_id_from_isect[slot] = compact_id;
+      slot++;
     }
   }
   for (; slot < end; slot++) {

@@ -3,9 +3,9 @@
 // Reads:  counters[COUNTER_VISIBLE], depth_order (compact ids sorted front to back), tile_rects,
 //         projected (mean, conic, opacity).
 // Writes: tile_counts[k] = tiles of the k-th nearest splat's 3-sigma rectangle in which it can
-//         reach alpha 1/255 (include "gaussians3d_tile_cull"); the prefix scan that follows turns
-//         them into each splat's slots in the intersection list. emit_intersections repeats the
-//         same test tile by tile.
+//         reach alpha 1/255 (include "gaussians3d_tile_cull": one run of columns per tile row); the
+//         prefix scan that follows turns them into each splat's slots in the intersection list.
+//         emit_intersections walks the same runs.
 
 #include "gaussians3d_layout"
 #include "gaussians3d_tile_cull"
@@ -31,12 +31,12 @@ fn tile_counts_main(
   let compact_id = depth_order[k];
   let rect = tile_rects[compact_id];
   let splat = projected[compact_id];
-  let threshold = visible_power_threshold(splat.opacity);
+  let t = reach_limit(splat.opacity);
+  let columns = vec2u(rect.x & 0xffffu, rect.y & 0xffffu);
   var count = 0u;
   for (var y = rect.x >> 16u; y < (rect.y >> 16u); y++) {
-    for (var x = rect.x & 0xffffu; x < (rect.y & 0xffffu); x++) {
-      count += select(0u, 1u, splat_reaches_tile(splat, threshold, vec2u(x, y)));
-    }
+    let run = reached_columns(splat, t, y, columns);
+    count += run.y - run.x;
   }
   tile_counts[k] = count;
 }

@@ -242,7 +242,7 @@ export class Gaussians3dRenderer {
       rasterize: this.rasterize.variant,
       depthSort: this.depthSort?.backend,
       tileSort: this.tileSort?.backend,
-      tuned: this.rasterize.decided && sorts.every((s) => s?.decided),
+      tuned: this.rasterize.decided && this.scanTileCounts.decided && sorts.every((s) => s?.decided),
     };
   }
 
@@ -313,6 +313,7 @@ export class Gaussians3dRenderer {
   afterSubmit(): void {
     // Stages choosing their implementation by timing read their samples back.
     this.depthSort?.afterSubmit();
+    this.scanTileCounts.afterSubmit();
     this.tileSort?.afterSubmit();
     this.rasterize.afterSubmit();
     const readback = this.pendingReadback;
