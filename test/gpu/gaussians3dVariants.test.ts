@@ -8,7 +8,7 @@ import { describe, expect } from 'vitest';
 import { gpuTest } from '../helpers/gpu';
 import type { Camera, Vec3 } from '../../src/camera/camera';
 import { splatBounds } from '../../src/methods/gaussians3d';
-import { defaultGaussians3dParams, type SortBackendChoice } from '../../src/methods/gaussians3d/params';
+import { defaultGaussians3dParams } from '../../src/methods/gaussians3d/params';
 import type { RasterizeVariant } from '../../src/methods/gaussians3d/passes/rasterizePass';
 import { renderReference } from '../../src/methods/gaussians3d/reference';
 import { Gaussians3dRenderer } from '../../src/methods/gaussians3d/renderer';
@@ -46,7 +46,7 @@ async function checkScene(device: GPUDevice, cloud: SplatCloud, cameras: Camera[
     const reference = renderReference(cloud, camera, background).rgb;
     const images: Uint8Array[] = [];
     for (const [i, v] of VARIANTS.entries()) {
-      const params = { ...defaultGaussians3dParams(), sortBackend: v.sort as SortBackendChoice };
+      const params = { ...defaultGaussians3dParams(), sortBackend: v.sort };
       const rgba = await renderComplete(device, renderers[i]!, camera, background, params);
       const label = `${cloud.count} splats ${camera.width}×${camera.height} ${v.rasterize}/${v.sort}`;
       const error = compareImages(rgba, reference, camera.width);

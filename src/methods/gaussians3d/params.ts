@@ -8,7 +8,7 @@ import type { GpuFeatures } from '../../gpu/context';
 import type { Vec3 } from '../../camera/camera';
 import type { SplatStorage } from './splatStorage';
 
-export type SortBackendChoice = 'auto' | 'portable' | 'onesweep';
+export type SortBackendChoice = 'auto' | 'portable' | 'onesweep' | 'serial';
 export type DebugView = 'image' | 'tileHeatmap';
 
 export interface Gaussians3dParams {
@@ -20,7 +20,7 @@ export interface Gaussians3dParams {
   overrideBackground: boolean;
   /** Linear RGB background when `overrideBackground` is set. @default [0, 0, 0] */
   background: Vec3;
-  /** Radix sort back-end of the depth and tile sorts; onesweep only where the GPU supports it. @default 'auto' */
+  /** Radix sort back-end of the depth and tile sorts; onesweep only where the GPU supports it; 'auto' times them on the first frames and keeps the fastest. @default 'auto' */
   sortBackend: SortBackendChoice;
   /** 'tileHeatmap' colours each tile by its number of splats (blue few, red ≥ 4096). @default 'image' */
   debugView: DebugView;
@@ -43,7 +43,7 @@ export function buildGaussians3dGui(folder: GUI, params: Gaussians3dParams, feat
   folder.add(params, 'overrideBackground').name('override background');
   folder.addColor(params, 'background').name('background');
   // Onesweep needs subgroups; without them only the portable sort exists.
-  const backends: SortBackendChoice[] = features.subgroups ? ['auto', 'portable', 'onesweep'] : ['auto', 'portable'];
+  const backends: SortBackendChoice[] = features.subgroups ? ['auto', 'portable', 'onesweep', 'serial'] : ['auto', 'portable', 'serial'];
   folder.add(params, 'sortBackend', backends).name('sort back-end');
   folder.add(params, 'debugView', { image: 'image', 'tile heatmap': 'tileHeatmap' }).name('view');
 }
