@@ -113,18 +113,25 @@ fn rasterize(@builtin(workgroup_id) workgroup_id: vec3u, @builtin(local_invocati
 #ifdef DIRECT
 // ---- DIRECT: a 4×4 block per thread, rows as Pixels4 (lanes along x) ----
 
+const TILE_BLOCKS: u32 = TILE_SIZE / 4u;
+
 // Powers of one splat at one row of the block: quadratic.x·dx² and cross·dx are per column
 // (shared by the rows), quadratic.y·dy² per row; summed in the order STAGED sums them.
 fn row_power(s: RasterSplat, column_part: vec4f, cross_dx: vec4f, dy: f32) -> vec4f {
   return column_part + s.quadratic.y * dy * dy + cross_dx * dy;
 }
 
-@compute @workgroup_size(TILE_SIZE / 4u, TILE_SIZE / 4u)
-fn rasterize(@builtin(workgroup_id) workgroup_id: vec3u, @builtin(local_invocation_id) local_id: vec3u) {
+@compute @workgroup_size(TILE_BLOCKS * TILE_BLOCKS)
+fn rasterize(@builtin(workgroup_id) workgroup_id: vec3u, @builtin(local_invocation_index) local_index: u32) {
   if counters[COUNTER_OVERFLOW] != 0u {
     return;
   }
-  let block_min = workgroup_id.xy * TILE_SIZE + local_id.xy * 4u;
+  // Threads 4g .. 4g + 3 (one SIMD group on SwiftShader) own a 2×2 square of blocks, whose splat
+  // lists overlap more than those of a 16×4 strip: fewer threads wait while one blends.
+  let lane = local_index % 4u;
+  let group = local_index / 4u;
+  let block = vec2u((group % 2u) * 2u + lane % 2u, (group / 2u) * 2u + lane / 2u);
+  let block_min = workgroup_id.xy * TILE_SIZE + block * 4u;
   let columns = vec4u(block_min.x) + vec4u(0u, 1u, 2u, 3u);
   let columns_inside = columns < vec4u(uniforms.image_size.x);
   let rows_inside = (vec4u(block_min.y) + vec4u(0u, 1u, 2u, 3u)) < vec4u(uniforms.image_size.y);
