@@ -1,5 +1,5 @@
 /**
- * `npm run bench:primitives`: throughput of the GPU primitives (each sort back-end, prefix scan) at
+ * `npm run bench:primitives`: throughput of the GPU primitives (each sort back-end, both prefix scans) at
  * 2^min..2^max elements, next to CPU baselines measured in the same run, with the adapter info.
  * JSON goes to stdout (or --json), a readable table to stderr.
  *
@@ -17,6 +17,7 @@ import { GpuTimer } from '../src/gpu/timing';
 import { onesweepSupported } from '../src/primitives/onesweepSort';
 import { RadixSort } from '../src/primitives/radixSort';
 import { PrefixScan } from '../src/primitives/scan';
+import { SerialScan } from '../src/primitives/serialScan';
 import { cpuPrefixSum, cpuRadixSortPairs } from '../src/primitives/reference';
 import type { SortBackendName } from '../src/primitives/sortBackend';
 import { median } from './lib/benchStats';
@@ -79,6 +80,7 @@ interface SizeResult {
   n: number;
   sort: Record<SortBackendName, Measurement>;
   scan: Measurement;
+  serialScan: Measurement;
   cpu: { typedArraySort: Measurement; jsRadixSortPairs: Measurement; jsPrefixSum: Measurement };
 }
 
@@ -194,7 +196,7 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
   const expected = cpuRadixSortPairs(keys, values, args.bits);
 
   const sort = {} as Record<SortBackendName, Measurement>;
-  for (const backend of ['portable', 'onesweep'] as const) {
+  for (const backend of ['portable', 'onesweep', 'serial'] as const) {
     if (backend === 'onesweep' && !onesweepSupported(device)) {
       sort[backend] = { skipped: 'onesweepSupported(device) is false on this adapter' };
       continue;
@@ -216,14 +218,18 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
     sorter.destroy();
   }
 
-  const scanner = new PrefixScan(device, { label: 'bench.scan', maxCount: n });
-  scanner.setInputs(keyBuffer, valueBuffer, n);
   const expectedScan = cpuPrefixSum(keys);
-  const scan = await bench.measure(n, args.reps, reset, (e, t) => scanner.encode(e, t), async () => {
-    const at = sameWords(new Uint32Array(await readBuffer(device, valueBuffer)), expectedScan);
-    return at < 0 ? null : `first mismatch at index ${at}`;
-  });
-  scanner.destroy();
+  const measureScan = async (scanner: PrefixScan | SerialScan) => {
+    scanner.setInputs(keyBuffer, valueBuffer, n);
+    const result = await bench.measure(n, args.reps, reset, (e, t) => scanner.encode(e, t), async () => {
+      const at = sameWords(new Uint32Array(await readBuffer(device, valueBuffer)), expectedScan);
+      return at < 0 ? null : `first mismatch at index ${at}`;
+    });
+    scanner.destroy();
+    return result;
+  };
+  const scan = await measureScan(new PrefixScan(device, { label: 'bench.scan', maxCount: n }));
+  const serialScan = await measureScan(new SerialScan(device, { label: 'bench.serialScan', maxCount: n }));
   keyBuffer.destroy();
   valueBuffer.destroy();
 
@@ -237,6 +243,7 @@ async function benchSize(bench: Bench, device: GPUDevice, n: number, args: Args)
     n,
     sort,
     scan,
+    serialScan,
     cpu: {
       typedArraySort: measurement(n, cpuSamples(() => keys.slice().sort())),
       jsRadixSortPairs: measurement(n, cpuSamples(() => cpuRadixSortPairs(keys, values, args.bits))),
@@ -250,12 +257,14 @@ function rate(m: Measurement): string {
 }
 
 function printTable(results: SizeResult[], header: string): void {
-  const columns = ['n', 'portable', 'onesweep', 'scan', 'CPU TypedArray.sort', 'CPU JS radix (kv)', 'CPU JS scan'];
+  const columns = ['n', 'portable', 'onesweep', 'serial', 'scan', 'serial scan', 'CPU TypedArray.sort', 'CPU JS radix (kv)', 'CPU JS scan'];
   const rows = results.map((r) => [
     String(r.n),
     rate(r.sort.portable),
     rate(r.sort.onesweep),
+    rate(r.sort.serial),
     rate(r.scan),
+    rate(r.serialScan),
     rate(r.cpu.typedArraySort),
     rate(r.cpu.jsRadixSortPairs),
     rate(r.cpu.jsPrefixSum),
@@ -264,7 +273,7 @@ function printTable(results: SizeResult[], header: string): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join(' | ');
   const lines = [header, 'millions of elements per second (median)', line(columns), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)];
   for (const r of results) {
-    for (const [name, m] of [...Object.entries(r.sort), ['scan', r.scan] as const]) {
+    for (const [name, m] of [...Object.entries(r.sort), ['scan', r.scan] as const, ['serial scan', r.serialScan] as const]) {
       if ('skipped' in m) lines.push(`n=${r.n} ${name}: ${m.skipped}`);
     }
   }
