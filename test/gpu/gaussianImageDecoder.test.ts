@@ -9,11 +9,14 @@
  * other). So every value must be within 1 level, except at most 0.05% of the values, which must be
  * within 3 levels.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { gpuTest } from '../helpers/gpu';
 import { GpuMemory } from '../../src/gpu/memory';
 import { readBuffer } from '../../src/gpu/readback';
 import { allocateCloud2d, PARAMS_PER_GAUSSIAN, ParamSlot, type GaussianCloud2d } from '../../src/methods/gaussianImage/cloud2d';
+import { decodeToCloud, readGimg } from '../../src/methods/gaussianImage/codec';
 import { countIntersections, GaussianImageDecoder } from '../../src/methods/gaussianImage/decoder';
 import { Counter } from '../../src/methods/gaussianImage/layout';
 import { binTiles, decodeSum, decodeTopK, projectCloud, REFERENCE_TILE_ENTRY_CAP } from '../../src/methods/gaussianImage/reference';
@@ -54,6 +57,15 @@ describe('GaussianImage decoder on the GPU', () => {
     expect(Math.abs(counters[Counter.intersections]! - expectedIntersections)).toBeLessThanOrEqual(Math.ceil(expectedIntersections * 0.001));
     expect(counters[Counter.overflow]).toBe(0);
     expectClose('sum', rgba, decodeSum(cloud));
+  });
+
+  gpuTest('the bundled fitted Kodak image (assets/kodim03.gimg, 768×512, 4000 Gaussians) = CPU reference', async ({ gpu }) => {
+    const path = resolve(__dirname, '../../assets/kodim03.gimg');
+    const cloud = decodeToCloud(readGimg(new Uint8Array(readFileSync(path)), path));
+    expect([cloud.width, cloud.height, cloud.count]).toEqual([768, 512, 4000]);
+    const { rgba, counters } = await decodeOnGpu(gpu.device, cloud);
+    expect(counters[Counter.overflow]).toBe(0);
+    expectClose('kodim03.gimg', rgba, decodeSum(cloud));
   });
 
   gpuTest('the reference 256-entry cap: dense tiles lose their entries past 256, on GPU and CPU alike', async ({ gpu }) => {
