@@ -36,6 +36,12 @@ export function methodForBundle(name: string): AnyMethodDefinition {
   return method;
 }
 
+/**
+ * How many leading bytes of a file `methodForAsset` should see: enough for a whole PLY header with
+ * 4D properties (a 3-degree 4D SH header runs to ~3 KB), so a 4D .ply is told from a 3DGS one by content.
+ */
+export const SNIFF_BYTES = 8192;
+
 /** The method that opens a file: by content where the format allows, else by extension; a clear error when none does. */
 export function methodForAsset(name: string, head: Uint8Array): AnyMethodDefinition {
   const bySniff = SNIFF_ORDER.find((m) => m.sniff?.(head));

@@ -91,7 +91,7 @@ export async function meteredStream(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal,
   onBytes: (total: number) => void,
-  headBytes = 64,
+  headBytes: number,
 ): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
   const reader = stream.getReader();
   const pending: Uint8Array[] = [];

@@ -8,7 +8,7 @@ import { cameraFromInria, type Camera, type InriaCameraEntry, type Vec3 } from '
 import { createGpuContext, type GpuContext } from '../gpu/context';
 import { GpuMemory } from '../gpu/memory';
 import { GpuTimer } from '../gpu/timing';
-import { methodById, methodForAsset, methodForBundle, methodIds, type AnyMethodDefinition } from '../methods/registry';
+import { SNIFF_BYTES, methodById, methodForAsset, methodForBundle, methodIds, type AnyMethodDefinition } from '../methods/registry';
 import type { AssetSource, FrameInput, MethodInstance, PaperRate } from '../methods/types';
 import { ViewControls } from './controls';
 import { CanvasBlit, FrameTargetTexture, readFrameTarget } from './frameTarget';
@@ -330,7 +330,7 @@ export class Viewer {
     } else {
       const opened = await openAssetStream(request.asset, signal);
       size = opened.size;
-      const metered = await meteredStream(opened.stream, signal, onBytes);
+      const metered = await meteredStream(opened.stream, signal, onBytes, SNIFF_BYTES);
       definition = request.method ? methodById(request.method) : methodForAsset(name, metered.head);
       source = { name, size, stream: metered.stream, signal, onProgress: onBytes };
     }

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { streamFromBytes } from '../../src/formats/stream';
 import { computeCov3D, sigmoid } from '../../src/methods/gaussians3d/projection';
-import type { SplatCloud } from '../../src/methods/gaussians3d/splatCloud';
 import { isPly4dHead, loadPly4d, loadPly4dBytes } from '../../src/methods/gaussians4d/ply4d';
 import { conditionalSlice, covariance4D, splatRotation } from '../../src/methods/gaussians4d/slice';
-import { dynamicFrom3d, loadPly3d, ply4dColumns, readData, writeFloatPly, type Ply4dColumns } from './gaussians4dTestKit';
+import { dynamicFrom3d, firstSplats, loadPly3d, ply4dColumns, readData, writeFloatPly, type Ply4dColumns } from './gaussians4dTestKit';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/gaussians4d/', import.meta.url));
 const fixture = (name: string) => loadPly4dBytes(name, new Uint8Array(readFileSync(FIXTURES + name)), 97);
@@ -24,20 +23,6 @@ function rawQuaternion(seed: number, i: number): number[] {
   const q = [0, 1, 2, 3].map((j) => wave(seed, i, j));
   const n = Math.hypot(...q);
   return q.map((v) => v / n);
-}
-
-/** The first n splats of a 3D cloud. */
-function firstSplats(cloud: SplatCloud, n: number): SplatCloud {
-  const k = 3 * (cloud.shDegree + 1) ** 2;
-  return {
-    ...cloud,
-    count: n,
-    positions: cloud.positions.slice(0, 3 * n),
-    scales: cloud.scales.slice(0, 3 * n),
-    rotations: cloud.rotations.slice(0, 4 * n),
-    opacities: cloud.opacities.slice(0, n),
-    sh: cloud.sh.slice(0, k * n),
-  };
 }
 
 const BASE_COLUMNS: Ply4dColumns = [

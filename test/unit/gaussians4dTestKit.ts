@@ -27,6 +27,20 @@ export function loadPly3d(file: string): Promise<SplatCloud> {
 }
 
 /** mulberry32: deterministic numbers in [0, 1). */
+/** The first n splats of a 3D cloud. */
+export function firstSplats(cloud: SplatCloud, n: number): SplatCloud {
+  const k = 3 * (cloud.shDegree + 1) ** 2;
+  return {
+    ...cloud,
+    count: n,
+    positions: cloud.positions.slice(0, 3 * n),
+    scales: cloud.scales.slice(0, 3 * n),
+    rotations: cloud.rotations.slice(0, 4 * n),
+    opacities: cloud.opacities.slice(0, n),
+    sh: cloud.sh.slice(0, k * n),
+  };
+}
+
 export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

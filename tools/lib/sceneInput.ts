@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cameraFromInria, type Camera, type InriaCameraEntry } from '../../src/camera/camera';
-import { methodForAsset, methodIds } from '../../src/methods/registry';
+import { SNIFF_BYTES, methodForAsset, methodIds } from '../../src/methods/registry';
 import { readCamerasDocument, parseSceneFile, resolveCameraRef, type SceneFile } from '../../src/viewer/sceneFile';
 
 export interface SceneInput {
@@ -34,7 +34,7 @@ function readJsonFile(path: string): unknown {
   }
 }
 
-function head(path: string, bytes = 64): Uint8Array {
+function head(path: string, bytes = SNIFF_BYTES): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const buffer = new Uint8Array(bytes);
