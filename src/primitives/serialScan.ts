@@ -29,7 +29,7 @@ import {
   type ComputeBinding,
 } from './bindings';
 import { isGpuCount, type ElementCount } from './count';
-import { COPY_WORKGROUP_SIZE, SortControlLayout } from './portableSort';
+import { COPY_WORKGROUP_SIZE, SortControlLayout } from './blockSort';
 import './wgslIncludes';
 import prepareSource from '../../shaders/primitives/sort_prepare.wgsl?raw';
 import reduceSource from '../../shaders/primitives/serial_scan_reduce.wgsl?raw';
