@@ -1,7 +1,8 @@
 /**
  * The GPU decoder (project → binning → rasterize) against the float64 CPU reference on Kodak
  * image representations, in both rendering modes and with the reference's 256-entry cap, plus
- * edge cases and teardown.
+ * edge cases and teardown. Summation is checked in both loop structures of rasterize_sum.wgsl
+ * ('perPixel' and 'direct'), which must draw the same bytes.
  *
  * Tolerance. The GPU writes rgba8unorm, so a perfect decoder is within half a level of the float
  * reference; f32 arithmetic adds far less than that, except where a weight sits right at the
@@ -20,11 +21,11 @@ import { decodeToCloud, readGimg } from '../../src/methods/gaussianImage/codec';
 import { countIntersections, GaussianImageDecoder } from '../../src/methods/gaussianImage/decoder';
 import { Counter } from '../../src/methods/gaussianImage/layout';
 import { binTiles, decodeSum, decodeTopK, projectCloud, REFERENCE_TILE_ENTRY_CAP } from '../../src/methods/gaussianImage/reference';
-import type { RenderMode } from '../../src/methods/gaussianImage/passes/rasterizePass';
+import type { RenderMode, SumVariant } from '../../src/methods/gaussianImage/passes/rasterizePass';
 import { cloudOverImage, compareValues, kodak, readTextureRgba8, rgbOfRgba8 } from './gaussianImageHelpers';
 
-async function decodeOnGpu(device: GPUDevice, cloud: GaussianCloud2d, mode: RenderMode = 'sum', cap?: number) {
-  const decoder = GaussianImageDecoder.fromCloud(device, cloud, cap);
+async function decodeOnGpu(device: GPUDevice, cloud: GaussianCloud2d, mode: RenderMode = 'sum', cap?: number, sumVariant: SumVariant | 'auto' = 'auto') {
+  const decoder = GaussianImageDecoder.fromCloud(device, cloud, cap, sumVariant);
   const encoder = device.createCommandEncoder();
   decoder.encode(encoder, mode);
   device.queue.submit([encoder.finish()]);
@@ -59,13 +60,26 @@ describe('GaussianImage decoder on the GPU', () => {
     expectClose('sum', rgba, decodeSum(cloud));
   });
 
-  gpuTest('the bundled fitted Kodak image (assets/kodim03.gimg, 768×512, 4000 Gaussians) = CPU reference', async ({ gpu }) => {
+  gpuTest('the bundled fitted Kodak image (assets/kodim03.gimg, 768×512, 4000 Gaussians) = CPU reference, both loop structures, same bytes', async ({ gpu }) => {
     const path = resolve(__dirname, '../../assets/kodim03.gimg');
     const cloud = decodeToCloud(readGimg(new Uint8Array(readFileSync(path)), path));
     expect([cloud.width, cloud.height, cloud.count]).toEqual([768, 512, 4000]);
-    const { rgba, counters } = await decodeOnGpu(gpu.device, cloud);
-    expect(counters[Counter.overflow]).toBe(0);
-    expectClose('kodim03.gimg', rgba, decodeSum(cloud));
+    const reference = decodeSum(cloud);
+    const perPixel = await decodeOnGpu(gpu.device, cloud, 'sum', undefined, 'perPixel');
+    expect(perPixel.counters[Counter.overflow]).toBe(0);
+    expectClose('kodim03.gimg perPixel', perPixel.rgba, reference);
+    const direct = await decodeOnGpu(gpu.device, cloud, 'sum', undefined, 'direct');
+    expectClose('kodim03.gimg direct', direct.rgba, reference);
+    expect(Buffer.from(direct.rgba).equals(Buffer.from(perPixel.rgba))).toBe(true);
+  });
+
+  gpuTest('both loop structures draw the same bytes on an image whose size is not a multiple of the tile or the 4×4 block', async ({ gpu }) => {
+    const image = await kodak('03', 4, 150, 101);
+    const cloud = cloudOverImage(image, 1500, 1);
+    const perPixel = await decodeOnGpu(gpu.device, cloud, 'sum', undefined, 'perPixel');
+    const direct = await decodeOnGpu(gpu.device, cloud, 'sum', undefined, 'direct');
+    expectClose('150×101 direct', direct.rgba, decodeSum(cloud));
+    expect(Buffer.from(direct.rgba).equals(Buffer.from(perPixel.rgba))).toBe(true);
   });
 
   gpuTest('the reference 256-entry cap: dense tiles lose their entries past 256, on GPU and CPU alike', async ({ gpu }) => {
@@ -74,8 +88,10 @@ describe('GaussianImage decoder on the GPU', () => {
     const longest = Math.max(...binTiles(cloud, projectCloud(cloud)).map((l) => l.length));
     console.log(`longest tile list: ${longest}`);
     expect(longest).toBeGreaterThan(2 * REFERENCE_TILE_ENTRY_CAP);
-    const capped = await decodeOnGpu(gpu.device, cloud, 'sum', REFERENCE_TILE_ENTRY_CAP);
+    const capped = await decodeOnGpu(gpu.device, cloud, 'sum', REFERENCE_TILE_ENTRY_CAP, 'perPixel');
     expectClose('capped', capped.rgba, decodeSum(cloud, { tileEntryCap: REFERENCE_TILE_ENTRY_CAP }));
+    const cappedDirect = await decodeOnGpu(gpu.device, cloud, 'sum', REFERENCE_TILE_ENTRY_CAP, 'direct');
+    expect(Buffer.from(cappedDirect.rgba).equals(Buffer.from(capped.rgba))).toBe(true);
     const full = await decodeOnGpu(gpu.device, cloud, 'sum');
     expectClose('uncapped', full.rgba, decodeSum(cloud));
     expect(compareValues(rgbOfRgba8(capped.rgba), rgbOfRgba8(full.rgba), 1).mismatches).toBeGreaterThan(100);

@@ -3,7 +3,9 @@
  * reference (whose gradient is checked against finite differences in
  * test/unit/gaussianImageReference.test.ts), a real Kodak fit reaching a stated PSNR, stop/resume
  * (bit-for-bit the same as an uninterrupted run: the backward pass is deterministic), error-guided
- * progressive addition, intersection-buffer growth after an overflow, and teardown.
+ * progressive addition, intersection-buffer growth after an overflow, and teardown. The forward is
+ * checked in both loop structures of rasterize_sum.wgsl ('perPixel' and 'direct'), which must give
+ * the same image and gradients to the bit.
  *
  * Gradient tolerance. The GPU sums in f32 in a different order from the f64 reference, and a pixel
  * whose weight sits at the 1/255 cut can be summed on one side and not the other; each entry must
@@ -16,15 +18,16 @@ import { gpuTest } from '../helpers/gpu';
 import { GpuMemory } from '../../src/gpu/memory';
 import { PARAMS_PER_GAUSSIAN } from '../../src/methods/gaussianImage/cloud2d';
 import { GaussianImageFitter, type FitOptions } from '../../src/methods/gaussianImage/fitter';
+import type { SumVariant } from '../../src/methods/gaussianImage/passes/rasterizePass';
 import { psnr, type RgbImage } from '../../src/methods/gaussianImage/imageData';
 import { decodeSum, lossGradient } from '../../src/methods/gaussianImage/reference';
 import { cloudOverImage, compareValues, kodak } from './gaussianImageHelpers';
 
 const FROZEN: FitOptions['adam'] = { learningRate: { position: 0, cholesky: 0, color: 0 }, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
-async function checkStepAgainstReference(device: GPUDevice, image: RgbImage, count: number, seed: number, tileEntryCap?: number) {
+async function checkStepAgainstReference(device: GPUDevice, image: RgbImage, count: number, seed: number, tileEntryCap: number | undefined, forwardVariant: SumVariant) {
   const cloud = cloudOverImage(image, count, seed, 0.5, 4);
-  const fitter = new GaussianImageFitter(device, image, { gaussians: count, iterations: 1, initialCloud: cloud, adam: FROZEN, tileEntryCap });
+  const fitter = new GaussianImageFitter(device, image, { gaussians: count, iterations: 1, initialCloud: cloud, adam: FROZEN, tileEntryCap, forwardVariant });
   fitter.submitStep(true);
   await fitter.flush();
   const reference = lossGradient(cloud, image, { tileEntryCap });
@@ -67,15 +70,24 @@ async function checkStepAgainstReference(device: GPUDevice, image: RgbImage, cou
   expect(relative).toBeLessThan(1e-4);
   expect(off).toBeLessThanOrEqual(Math.floor(cpu.length * 0.005));
   fitter.destroy();
+  return { image: rendered.data, gradients: gpu };
+}
+
+/** Checks a step in both forward loop structures and that they agree to the bit. */
+async function checkBothVariants(device: GPUDevice, image: RgbImage, count: number, seed: number, tileEntryCap?: number) {
+  const perPixel = await checkStepAgainstReference(device, image, count, seed, tileEntryCap, 'perPixel');
+  const direct = await checkStepAgainstReference(device, image, count, seed, tileEntryCap, 'direct');
+  expect(new Uint8Array(direct.image.buffer)).toEqual(new Uint8Array(perPixel.image.buffer));
+  expect(new Uint8Array(direct.gradients.buffer)).toEqual(new Uint8Array(perPixel.gradients.buffer));
 }
 
 describe('GaussianImage fitter on the GPU', () => {
   gpuTest('forward image, loss and backward gradients = CPU reference (kodim05 crop, 300 Gaussians)', async ({ gpu }) => {
-    await checkStepAgainstReference(gpu.device, await kodak('05', 4, 72, 40), 300, 5);
+    await checkBothVariants(gpu.device, await kodak('05', 4, 72, 40), 300, 5);
   });
 
   gpuTest('with a tile-entry cap that bites (8 entries), forward and backward follow the cap', async ({ gpu }) => {
-    await checkStepAgainstReference(gpu.device, await kodak('05', 8, 40, 24), 200, 6, 8);
+    await checkBothVariants(gpu.device, await kodak('05', 8, 40, 24), 200, 6, 8);
   });
 
   gpuTest('fitting a real Kodak image: kodim05 at 1/4 scale, 128×96 crop, 500 Gaussians, 200 steps reaches 24 dB', async ({ gpu }) => {

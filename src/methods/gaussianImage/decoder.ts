@@ -17,7 +17,7 @@ import { checkFiniteParams, type GaussianCloud2d } from './cloud2d';
 import { ImageFrame, NO_TILE_ENTRY_CAP } from './frame';
 import { COUNTER_WORDS, Counter } from './layout';
 import { ProjectPass } from './passes/projectPass';
-import { RasterizePass, type RenderMode } from './passes/rasterizePass';
+import { RasterizePass, type RenderMode, type SumVariant } from './passes/rasterizePass';
 import { TILE_BINNING_PASS_NAMES, TileBinning } from './passes/tileBinning';
 import { projectGaussian } from './reference';
 
@@ -37,6 +37,8 @@ export interface DecoderSource {
   maxGaussians?: number;
   /** Tile intersections to allocate for at first. */
   intersectionCapacity: number;
+  /** The summation loop structure (rasterize_sum.wgsl); 'auto' times both on the first frames. @default 'auto' */
+  sumVariant?: SumVariant | 'auto';
 }
 
 export interface FrameCounts {
@@ -83,7 +85,7 @@ export class GaussianImageDecoder {
     this.frame.intersectionCapacity = source.intersectionCapacity;
     this.project = new ProjectPass(device, this.frame, source.params, this.maxGaussians);
     this.binning = new TileBinning(device, this.frame, this.project, this.maxGaussians, source.intersectionCapacity);
-    this.rasterize = new RasterizePass(device, this.frame, this.project, this.binning);
+    this.rasterize = new RasterizePass(device, this.frame, this.project, this.binning, source.sumVariant);
     this.readback = new AsyncReadback(device, 'GaussianImageDecoder.countersReadback');
     this.output = this.memory.createTexture({
       label: 'GaussianImageDecoder.output',
@@ -96,15 +98,20 @@ export class GaussianImageDecoder {
   }
 
   /** A decoder that owns an upload of `cloud`'s parameters, sized by a CPU count of its intersections. */
-  static fromCloud(device: GPUDevice, cloud: GaussianCloud2d, tileEntryCap = NO_TILE_ENTRY_CAP): GaussianImageDecoder {
+  static fromCloud(device: GPUDevice, cloud: GaussianCloud2d, tileEntryCap = NO_TILE_ENTRY_CAP, sumVariant: SumVariant | 'auto' = 'auto'): GaussianImageDecoder {
     checkFiniteParams(cloud, 'GaussianImage');
     const params = GpuMemory.of(device).createBufferWithData({ label: 'GaussianImageDecoder.params', usage: GPUBufferUsage.STORAGE }, cloud.params);
     // Headroom for Gaussians whose f32 radius rounds up where f64 did not, below the growth threshold.
     const capacity = Math.ceil(countIntersections(cloud) * 1.25) + 64;
-    const decoder = new GaussianImageDecoder(device, { params, width: cloud.width, height: cloud.height, count: cloud.count, intersectionCapacity: capacity });
+    const decoder = new GaussianImageDecoder(device, { params, width: cloud.width, height: cloud.height, count: cloud.count, intersectionCapacity: capacity, sumVariant });
     decoder.ownedParams = params;
     decoder.setTileEntryCap(tileEntryCap);
     return decoder;
+  }
+
+  /** The summation loop structure in use, and whether it is settled (explicit, cached or timed). */
+  get sumVariant(): { variant: SumVariant; decided: boolean } {
+    return { variant: this.rasterize.sumVariant, decided: this.rasterize.decided };
   }
 
   get gaussianCount(): number {
@@ -145,8 +152,9 @@ export class GaussianImageDecoder {
     this.pendingCounts(encoder);
   }
 
-  /** Maps this frame's counters (call after the encoder's command buffer was submitted). */
+  /** Maps this frame's counters and rasterize's tuning sample, if any (call after the encoder's command buffer was submitted). */
   afterSubmit(): void {
+    this.rasterize.afterSubmit();
     this.readback.afterSubmit();
   }
 

@@ -29,6 +29,7 @@ import { COUNTER_WORDS, Counter } from './layout';
 import { AdamPass, type AdamSettings } from './passes/adamPass';
 import { BackwardPass } from './passes/backwardPass';
 import { ProjectPass } from './passes/projectPass';
+import type { SumVariant } from './passes/rasterizePass';
 import { TileBinning } from './passes/tileBinning';
 import { TrainingForwardPass } from './passes/trainingForwardPass';
 
@@ -64,6 +65,8 @@ export interface FitOptions {
   timePasses: boolean;
   /** Tile intersections allocated at first. @default twice the initial cloud's, at least 4096 */
   intersectionCapacity?: number;
+  /** The forward's loop structure (rasterize_sum.wgsl); 'auto' times both on the first steps. @default 'auto' */
+  forwardVariant?: SumVariant | 'auto';
 }
 
 /**
@@ -201,7 +204,7 @@ export class GaussianImageFitter {
       image: this.imageBuffer,
       pixelGrad: this.pixelGradBuffer,
       tileLoss: this.tileLossBuffer,
-    });
+    }, fitOptions.forwardVariant);
     this.backward = new BackwardPass(device, this.frame, this.project, this.binning, this.params, this.pixelGradBuffer, maxGaussians);
     this.adam = new AdamPass(device, this.params, this.backward.grads!, maxGaussians);
     const clear = device.createCommandEncoder({ label: 'GaussianImageFitter.clearMoments' });
@@ -269,6 +272,7 @@ export class GaussianImageFitter {
     ]) : null;
     this.device.queue.submit([encoder.finish()]);
     timer?.collect();
+    this.forward.afterSubmit();
     this.readback.afterSubmit();
     if (stats) this.reports.push(this.handleStats(stats, this.step));
   }

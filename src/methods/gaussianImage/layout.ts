@@ -96,6 +96,8 @@ export const COUNTER_WORDS = 4;
 
 /** Packed tile rectangle per Gaussian: (min.x | min.y << 16, max.x | max.y << 16), [min, max). */
 export const TILE_RECT_BYTES = 8;
+/** Reach box per Gaussian: vec4f (min x, min y, max x, max y) in pixels. */
+export const REACH_BYTES = 16;
 /** Per intersection slot, the 8 projected-quantity gradients (2 vec4f) of the backward pass. */
 export const ISECT_GRAD_BYTES = 32;
 

@@ -1,13 +1,14 @@
 /**
  * Stage `project`: one thread per Gaussian: centre, conic, colour and tile rectangle, and the tile
  * count the scan turns into intersection slots. Owns the per-Gaussian buffers, sized for the
- * largest Gaussian count the owner will draw.
+ * largest Gaussian count the owner will draw. Also writes each Gaussian's reach box, which the
+ * 'direct' rasterize_sum skips by.
  */
 import { GpuMemory } from '../../../gpu/memory';
 import { beginComputePass, bufferEntries, createComputePipeline, workgroupGrid } from '../../../gpu/pass';
 import type { GpuTimer } from '../../../gpu/timing';
 import type { ImageFrame } from '../frame';
-import { ProjectedGaussianLayout, TILE_RECT_BYTES } from '../layout';
+import { ProjectedGaussianLayout, REACH_BYTES, TILE_RECT_BYTES } from '../layout';
 import projectSource from '../../../../shaders/gaussianImage/project.wgsl?raw';
 
 const WORKGROUP_SIZE = 256;
@@ -18,6 +19,8 @@ export class ProjectPass {
   projected: GPUBuffer | null;
   /** Packed tile rectangle per Gaussian. */
   tileRects: GPUBuffer | null;
+  /** Pixel box per Gaussian outside which its weight is below 1/255 (vec4f; project.wgsl step 5). */
+  reach: GPUBuffer | null;
   /** Tiles covered per Gaussian; scanned in place into inclusive offsets by `scanTileCounts`. */
   tileOffsets: GPUBuffer | null;
 
@@ -41,6 +44,7 @@ export class ProjectPass {
     this.projected = storage('projected', ProjectedGaussianLayout.byteSize);
     this.tileRects = storage('tileRects', TILE_RECT_BYTES);
     this.tileOffsets = storage('tileOffsets', 4);
+    this.reach = storage('reach', REACH_BYTES);
     this.pipeline = createComputePipeline(device, {
       label: 'GaussianImageProject.pipeline',
       code: projectSource,
@@ -49,8 +53,8 @@ export class ProjectPass {
     this.bindGroup = device.createBindGroup({
       label: 'GaussianImageProject.bindGroup',
       layout: this.pipeline.getBindGroupLayout(0),
-      // uniforms, params, projected, tile_rects, tile_counts
-      entries: bufferEntries(frame.uniforms!, params, this.projected, this.tileRects, this.tileOffsets),
+      // uniforms, params, projected, tile_rects, tile_counts, reach
+      entries: bufferEntries(frame.uniforms!, params, this.projected, this.tileRects, this.tileOffsets, this.reach),
     });
   }
 
@@ -67,6 +71,7 @@ export class ProjectPass {
     this.memory.release(this.projected);
     this.memory.release(this.tileRects);
     this.memory.release(this.tileOffsets);
-    this.projected = this.tileRects = this.tileOffsets = null;
+    this.memory.release(this.reach);
+    this.projected = this.tileRects = this.tileOffsets = this.reach = null;
   }
 }

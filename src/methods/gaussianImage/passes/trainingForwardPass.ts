@@ -1,14 +1,18 @@
 /**
  * Stage `rasterizeForward` of a training step: rasterize_sum.wgsl with TRAINING defined. Per pixel
  * it writes the clamped image and dL/dC for the L2 loss against the target (squared error in w).
+ * Like the decoder's rasterize, it times the 'perPixel' and 'direct' loop structures on the first
+ * steps and keeps the faster (VariantTuner).
  * Stage `tileLoss` (only on steps whose loss is reported) sums the squared errors per tile, which
  * the host reads back and adds up, so no GPU-wide reduction is needed.
  */
 import { beginComputePass, bufferEntries, createComputePipeline } from '../../../gpu/pass';
 import type { GpuTimer } from '../../../gpu/timing';
+import type { VariantTuner } from '../../../gpu/variantTuner';
 import type { ImageFrame } from '../frame';
 import { BindGroupCache } from './bindGroupCache';
 import type { ProjectPass } from './projectPass';
+import { sumDefines, sumVariantTuner, type SumVariant } from './rasterizePass';
 import type { TileBinning } from './tileBinning';
 import sumSource from '../../../../shaders/gaussianImage/rasterize_sum.wgsl?raw';
 import tileLossSource from '../../../../shaders/gaussianImage/tile_loss.wgsl?raw';
@@ -28,8 +32,9 @@ export interface TrainingImages {
 
 export class TrainingForwardPass {
   readonly name = 'rasterizeForward';
-  private readonly pipeline: GPUComputePipeline;
-  private readonly bindGroups = new BindGroupCache();
+  private readonly pipelines = new Map<SumVariant, GPUComputePipeline>();
+  private readonly bindGroups = new Map<SumVariant, BindGroupCache>();
+  private readonly tuner: VariantTuner<SumVariant>;
   private readonly tileLossPipeline: GPUComputePipeline;
   private readonly tileLossBindGroup: GPUBindGroup;
 
@@ -39,8 +44,10 @@ export class TrainingForwardPass {
     private readonly project: ProjectPass,
     private readonly binning: TileBinning,
     private readonly images: TrainingImages,
+    /** @default 'auto' */
+    variant: SumVariant | 'auto' = 'auto',
   ) {
-    this.pipeline = createComputePipeline(device, { label: 'GaussianImageTrainingForward.pipeline', code: sumSource, defines: ['TRAINING'] });
+    this.tuner = sumVariantTuner(device, 'gaussianImage.trainingForward', variant);
     this.tileLossPipeline = createComputePipeline(device, {
       label: 'GaussianImageTrainingForward.tileLossPipeline',
       code: tileLossSource,
@@ -54,23 +61,39 @@ export class TrainingForwardPass {
     });
   }
 
+  /** The loop structure chosen (before a decision: the fallback). */
+  get variant(): SumVariant {
+    return this.tuner.decision ?? this.tuner.fallback;
+  }
+
   encode(encoder: GPUCommandEncoder, timer?: GpuTimer): void {
+    const { variant, timer: passTimer } = this.tuner.begin(timer);
+    const pipeline = this.pipeline(variant);
     const b = this.binning;
     const i = this.images;
     const resources = [this.frame.uniforms!, b.ranges, b.gaussianFromIsect!, this.project.projected!, i.target, i.image, i.pixelGrad];
-    const bindGroup = this.bindGroups.get(resources, () =>
+    if (variant === 'direct') resources.push(this.project.reach!);
+    let cache = this.bindGroups.get(variant);
+    if (!cache) this.bindGroups.set(variant, (cache = new BindGroupCache()));
+    const bindGroup = cache.get(resources, () =>
       this.device.createBindGroup({
-        label: 'GaussianImageTrainingForward.bindGroup',
-        layout: this.pipeline.getBindGroupLayout(0),
-        // uniforms, tile_ranges, gaussian_from_isect, projected, target_image, image, pixel_grad
+        label: `GaussianImageTrainingForward.${variant}BindGroup`,
+        layout: pipeline.getBindGroupLayout(0),
+        // uniforms, tile_ranges, gaussian_from_isect, projected, target_image, image, pixel_grad (, reach)
         entries: bufferEntries(...resources),
       }),
     );
-    const pass = beginComputePass(encoder, this.name, timer);
-    pass.setPipeline(this.pipeline);
+    const pass = beginComputePass(encoder, this.name, passTimer);
+    pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(this.frame.tiles.x, this.frame.tiles.y);
     pass.end();
+    this.tuner.end(encoder);
+  }
+
+  /** After the step's submit: reads a tuning sample back, if this step took one. */
+  afterSubmit(): void {
+    this.tuner.afterSubmit();
   }
 
   /** Sums the squared errors of the last forward per tile into `tileLoss`. */
@@ -83,6 +106,21 @@ export class TrainingForwardPass {
   }
 
   destroy(): void {
+    this.tuner.destroy();
+    this.pipelines.clear();
     this.bindGroups.clear();
+  }
+
+  private pipeline(variant: SumVariant): GPUComputePipeline {
+    let pipeline = this.pipelines.get(variant);
+    if (!pipeline) {
+      pipeline = createComputePipeline(this.device, {
+        label: `GaussianImageTrainingForward.${variant}Pipeline`,
+        code: sumSource,
+        defines: ['TRAINING', ...sumDefines(variant)],
+      });
+      this.pipelines.set(variant, pipeline);
+    }
+    return pipeline;
   }
 }
