@@ -74,6 +74,8 @@ export interface MethodInstance<P extends object = object> {
   readonly cameras?: Camera[];
   /** Dynamic content: the span of scene time it covers; the viewer's timeline plays over it. */
   readonly timeRange?: [number, number];
+  /** Content with a pixel size of its own (an image): `npm run render`/`bench` default to it. */
+  readonly nativeSize?: { width: number; height: number };
   /**
    * Records one frame into `target`. Returns false when the frame could not be drawn completely
    * (e.g. a buffer had to grow); the caller should draw again.

@@ -10,6 +10,7 @@
  *   setSize(w, h) / setSize(null)      fixed render size, or follow the canvas again
  *   showCamera(index), camera(), setControlMode(mode), setBackground(rgb), setTime(t) (pauses the timeline)
  *   timeRange                          the span of scene time of dynamic content, else null
+ *   nativeSize                         the open content's own pixel size (an image), else null
  *   exportFormats, saveAs(format)      what the open content can be saved as; saveAs downloads it (returns the file name)
  *   renderFrames(n)                    draws n frames and waits for the GPU
  *   readFrame()                        the frame target as base64 RGBA (no overlay)
@@ -69,6 +70,8 @@ export interface NerveHooks {
   setBackground(rgb: [number, number, number]): void;
   setTime(seconds: number): void;
   readonly timeRange: [number, number] | null;
+  /** The open content's own pixel size (an image), else null. */
+  readonly nativeSize: { width: number; height: number } | null;
   readonly exportFormats: readonly string[];
   /** Starts the download of the open content as `format`; resolves to its file name, or the error. */
   saveAs(format: string): Promise<{ fileName: string } | { error: string }>;
@@ -165,6 +168,9 @@ export function createHooks(viewer: Viewer): NerveHooks {
     },
     get timeRange() {
       return viewer.current?.instance.timeRange ?? null;
+    },
+    get nativeSize() {
+      return viewer.current?.instance.nativeSize ?? null;
     },
     get exportFormats() {
       return viewer.exportFormats;

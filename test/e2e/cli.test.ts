@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { cameraFromInria, type InriaCameraEntry } from '../../src/camera/camera';
+import { decodeToCloud, readGimg } from '../../src/methods/gaussianImage/codec';
+import { decodeSum } from '../../src/methods/gaussianImage/reference';
 import { renderTestPatternReference } from '../../src/methods/testPattern/reference';
 import { fitCamera } from '../../src/viewer/view';
 import { bench } from '../../tools/lib/benchScenes';
@@ -49,6 +51,27 @@ describe('npm run render', () => {
     }
     // rgba8unorm rounding of f32 against float64: at most one step apart.
     expect(worst, `first mismatch at byte ${first}, last at ${last}`).toBeLessThanOrEqual(1);
+  });
+
+  test("a GaussianImage renders at the image's own size, equal to the float64 decode of its .gimg", async () => {
+    const out = join(dir, 'kodim03.png');
+    expect(await render([join(ROOT, 'scenes/kodak.json'), '--out', out])).toMatchObject({ width: 768, height: 512 });
+    const png = PNG.sync.read(readFileSync(out));
+    const cloud = decodeToCloud(readGimg(new Uint8Array(readFileSync(join(ROOT, 'assets/kodim03.gimg')))));
+    const expected = decodeSum(cloud);
+    let offByMoreThanOne = 0;
+    let worst = 0;
+    for (let pixel = 0; pixel < 768 * 512; pixel++) {
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(png.data[4 * pixel + c]! - 255 * expected[3 * pixel + c]!);
+        if (!(d <= 1)) offByMoreThanOne++;
+        if (!(d <= worst)) worst = d;
+      }
+    }
+    // The decoder's own tolerance against the reference (test/gpu/gaussianImageDecoder.test.ts):
+    // the present pass must add nothing at 1:1.
+    expect(offByMoreThanOne).toBeLessThanOrEqual(Math.floor(768 * 512 * 3 * 0.0005));
+    expect(worst).toBeLessThanOrEqual(3);
   });
 
   test('without --width/--height the camera keeps its own size', async () => {

@@ -9,7 +9,7 @@ export class UsageError extends Error {
 }
 
 export const RENDER_USAGE = `usage: npm run render -- <asset|scene.json> --out img.png [options]
-  --width W --height H       render size (default: the chosen camera's size, else 1280x720;
+  --width W --height H       render size (default: the chosen camera's size, else an image's own, else 1280x720;
                              one of them alone keeps the camera's aspect ratio)
   --camera cameras.json      INRIA cameras.json to take the camera from
   --camera-index K           camera K of --camera or of the scene's cameras (default: the scene's)

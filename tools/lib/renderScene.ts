@@ -29,6 +29,12 @@ export async function render(argv: string[]): Promise<{ width: number; height: n
       { scene: input.scene, baseUrl, size },
     );
     if (error) throw new Error(error);
+    // An image (a GaussianImage) renders at its own size unless the command or a camera says otherwise.
+    const nativeSize = await page.evaluate(() => window.nerve.nativeSize);
+    if (nativeSize && !input.camera && (args.width === undefined || args.height === undefined)) {
+      const imageSize = renderSize(args, nativeSize);
+      await page.evaluate(({ width, height }) => window.nerve.setSize(width, height), imageSize);
+    }
     const frame = await page.evaluate(async () => {
       await window.nerve.renderFrames(1);
       return window.nerve.readFrame();

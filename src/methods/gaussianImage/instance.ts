@@ -36,6 +36,7 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
   readonly bounds = { center: [0, 0, 0] as Vec3, radius: 1 };
   readonly stats: Record<string, number | string> = {};
   readonly width: number;
+  readonly nativeSize: { width: number; height: number };
   readonly height: number;
   /** Text of the GUI's status line; `onStatus`, set by the GUI, changes it through its controller (which redraws). */
   readonly status = { text: '' };
@@ -85,6 +86,7 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
       this.setStatus('not fitted yet: choose the Gaussians and press "fit"');
     }
     this.stats.image = `${this.width}×${this.height}`;
+    this.nativeSize = { width: this.width, height: this.height };
     Object.defineProperty(this.stats, 'decode (GPU)', { enumerable: true, get: () => this.decodeRate() });
   }
 
