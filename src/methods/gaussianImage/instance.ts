@@ -36,8 +36,8 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
   readonly bounds = { center: [0, 0, 0] as Vec3, radius: 1 };
   readonly stats: Record<string, number | string> = {};
   readonly width: number;
-  readonly nativeSize: { width: number; height: number };
   readonly height: number;
+  readonly nativeSize: { width: number; height: number };
   /** Text of the GUI's status line; `onStatus`, set by the GUI, changes it through its controller (which redraws). */
   readonly status = { text: '' };
   onStatus: ((text: string) => void) | null = null;
