@@ -14,10 +14,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { gpuTest } from '../helpers/gpu';
+import { createTarget, readTarget, renderFrame } from './splatSceneHelpers';
 import { readBuffer } from '../../src/gpu/readback';
 import { GpuMemory } from '../../src/gpu/memory';
 import type { Camera, Mat3, Vec3 } from '../../src/camera/camera';
-import { FRAME_TARGET_FORMAT, type FrameTarget } from '../../src/methods/types';
+import type { FrameTarget } from '../../src/methods/types';
 import { loadSplatBytes } from '../../src/methods/gaussians3d/load';
 import { projectSplat, renderReference, type ProjectedSplat } from '../../src/methods/gaussians3d/reference';
 import { Gaussians3dRenderer, type Gaussians3dRendererOptions } from '../../src/methods/gaussians3d/renderer';
@@ -67,52 +68,11 @@ function orbitCamera(cloud: SplatCloud, azimuth: number, elevation: number, widt
   return lookAt(eye, center, [0, -1, 0], width, height);
 }
 
-function createTarget(device: GPUDevice, width: number, height: number): FrameTarget {
-  const texture = GpuMemory.of(device).createTexture({
-    label: 'test.target',
-    size: [width, height],
-    format: FRAME_TARGET_FORMAT,
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
-  });
-  return { texture, view: texture.createView(), width, height };
-}
-
 /** Fills the target with one RGBA8 colour (to see whether a frame wrote it). */
 function fillTarget(device: GPUDevice, target: FrameTarget, rgba: [number, number, number, number]): void {
   const data = new Uint8Array(target.width * target.height * 4);
   for (let i = 0; i < data.length; i += 4) data.set(rgba, i);
   device.queue.writeTexture({ texture: target.texture }, data, { bytesPerRow: target.width * 4 }, [target.width, target.height]);
-}
-
-async function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
-  const bytesPerRow = Math.ceil((target.width * 4) / 256) * 256;
-  const memory = GpuMemory.of(device);
-  const staging = memory.createBuffer({ label: 'test.targetCopy', size: bytesPerRow * target.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture: target.texture }, { buffer: staging, bytesPerRow }, [target.width, target.height]);
-  device.queue.submit([encoder.finish()]);
-  const padded = new Uint8Array(await readBuffer(device, staging));
-  memory.release(staging);
-  const out = new Uint8Array(target.width * target.height * 4);
-  for (let y = 0; y < target.height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + target.width * 4), y * target.width * 4);
-  return out;
-}
-
-/** Encodes, submits and reads back one frame. */
-async function renderFrame(
-  device: GPUDevice,
-  renderer: Gaussians3dRenderer,
-  target: FrameTarget,
-  camera: Camera,
-  background: Vec3,
-  params: Gaussians3dParams = defaultGaussians3dParams(),
-): Promise<{ rgba: Uint8Array; complete: boolean }> {
-  const encoder = device.createCommandEncoder();
-  expect(renderer.encode(encoder, target, { camera, time: 0, background }, params)).toBe(true);
-  device.queue.submit([encoder.finish()]);
-  renderer.afterSubmit();
-  const complete = await renderer.lastFrameComplete();
-  return { rgba: await readTarget(device, target), complete };
 }
 
 /** As the viewer does: draws again when the GPU reported an incomplete frame (buffers grown meanwhile). */

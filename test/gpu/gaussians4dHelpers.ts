@@ -5,37 +5,16 @@
  */
 import { expect } from 'vitest';
 import type { Camera, Vec3 } from '../../src/camera/camera';
-import { GpuMemory } from '../../src/gpu/memory';
 import { readBuffer } from '../../src/gpu/readback';
 import { FrameCounter, ProjectedSplatLayout } from '../../src/methods/gaussians3d/layout';
 import { defaultGaussians4dParams, type Gaussians4dParams } from '../../src/methods/gaussians4d/params';
 import type { Gaussians4dRenderer } from '../../src/methods/gaussians4d/renderer';
 import { halfToFloat } from '../../src/methods/gaussians4d/splatv';
-import { FRAME_TARGET_FORMAT, type FrameTarget } from '../../src/methods/types';
+import type { FrameTarget } from '../../src/methods/types';
 
-export function createTarget(device: GPUDevice, width: number, height: number): FrameTarget {
-  const texture = GpuMemory.of(device).createTexture({
-    label: 'test.target',
-    size: [width, height],
-    format: FRAME_TARGET_FORMAT,
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
-  });
-  return { texture, view: texture.createView(), width, height };
-}
+import { readTarget } from './splatSceneHelpers';
 
-export async function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
-  const bytesPerRow = Math.ceil((target.width * 4) / 256) * 256;
-  const memory = GpuMemory.of(device);
-  const staging = memory.createBuffer({ label: 'test.targetCopy', size: bytesPerRow * target.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture: target.texture }, { buffer: staging, bytesPerRow }, [target.width, target.height]);
-  device.queue.submit([encoder.finish()]);
-  const padded = new Uint8Array(await readBuffer(device, staging));
-  memory.release(staging);
-  const out = new Uint8Array(target.width * target.height * 4);
-  for (let y = 0; y < target.height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + target.width * 4), y * target.width * 4);
-  return out;
-}
+export { createTarget, readTarget } from './splatSceneHelpers';
 
 /** Encodes, submits and reads back one frame at `time`; once more when the GPU reports it incomplete (grown buffers). */
 export async function renderAt(
