@@ -2,7 +2,7 @@
  * `npm run fit -- image.png --gaussians N --iters K --out file.gimg [options]` (see FIT_USAGE in
  * tools/lib/fitArgs.ts): fits a GaussianImage on the GPU through Dawn (SwiftShader without a GPU),
  * compresses it with quantisation-aware fine-tuning and writes the .gimg file. Prints the loss
- * curve, the PSNR before and after quantisation, the file size and bits per pixel. Exits 1 with the
+ * curve, the PSNR and MS-SSIM before and after quantisation, the file size and bits per pixel. Exits 1 with the
  * message on any error.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { compressCloud } from '../src/methods/gaussianImage/compress';
 import { GaussianImageFitter } from '../src/methods/gaussianImage/fitter';
 import { NO_TILE_ENTRY_CAP } from '../src/methods/gaussianImage/frame';
 import { cropImage, downsampleImage } from '../src/methods/gaussianImage/imageData';
+import { formatMsSsim, MS_SSIM_LABEL, type MsSsimResult } from '../src/methods/gaussianImage/msSsim';
 import { decodeSum, REFERENCE_TILE_ENTRY_CAP } from '../src/methods/gaussianImage/reference';
 import { UsageError } from './lib/cliArgs';
 import { parseFitArgs } from './lib/fitArgs';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
 
   console.log(`compressing (quantisation-aware fine-tuning: ${args.fineTune} steps)`);
   const started = performance.now();
-  const { encoded, floatPsnr, quantizedPsnr } = await compressCloud(device, cloud, image, { fineTuneSteps: args.fineTune });
+  const { encoded, floatPsnr, quantizedPsnr, floatMsSsim, quantizedMsSsim } = await compressCloud(device, cloud, image, { fineTuneSteps: args.fineTune });
   const compressSeconds = (performance.now() - started) / 1000;
   const bytes = writeGimg(encoded);
   writeFileSync(args.out, bytes);
@@ -63,6 +64,11 @@ async function main(): Promise<void> {
   console.log(
     `wrote ${args.out}: ${bytes.length} bytes, ${bpp.toFixed(3)} bpp; PSNR ${floatPsnr.toFixed(2)} dB fitted, ${quantizedPsnr.toFixed(2)} dB decoded from the file; ` +
       `fit ${fitSeconds.toFixed(1)} s, compress ${compressSeconds.toFixed(1)} s on ${adapterInfo.description || adapterInfo.vendor}`,
+  );
+  console.log(
+    quantizedMsSsim.value === null
+      ? `${MS_SSIM_LABEL}: ${formatMsSsim(quantizedMsSsim)}`
+      : `${MS_SSIM_LABEL}: ${formatMsSsim(floatMsSsim)} fitted, ${formatMsSsim(quantizedMsSsim)} decoded from the file`,
   );
   if (args.png) {
     const data = Float32Array.from(decodeSum(decodeToCloud(encoded)));
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
       fineTuneSteps: args.fineTune,
       psnrFitted: floatPsnr,
       psnrDecoded: quantizedPsnr,
+      msSsim: { definition: MS_SSIM_LABEL, fitted: msSsimReport(floatMsSsim), decoded: msSsimReport(quantizedMsSsim) },
       bytes: bytes.length,
       bitsPerPixel: bpp,
       adapter: adapterInfo,
@@ -93,6 +100,11 @@ async function main(): Promise<void> {
     console.log(`wrote ${args.json}`);
   }
   device.destroy();
+}
+
+/** The value, or null and the reason it has none (JSON has no place for a result union's text). */
+function msSsimReport(result: MsSsimResult): { value: number | null; reason?: string } {
+  return result.value === null ? { value: null, reason: result.reason } : { value: result.value };
 }
 
 main().catch((error: Error) => {

@@ -1,8 +1,9 @@
 /**
  * GaussianImage in the viewer (headless Chromium, WebGPU on SwiftShader): the bundled Kodak scene
  * decodes a .gimg into a picture and reports bits per pixel and the decode rate next to the
- * paper's; a PNG opened in the page is fitted through the panel's buttons, shown as a split view,
- * and saved as a .gimg that our reader accepts. Leaves no GPU memory behind when switching away.
+ * paper's; a PNG opened in the page is fitted through the panel's buttons (PSNR, and MS-SSIM's
+ * too-small notice for its 64×48), shown as a split view, and saved as a .gimg that our reader
+ * accepts. Leaves no GPU memory behind when switching away.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -76,6 +77,7 @@ describe('GaussianImage in the viewer', () => {
     expect(stats.PSNR).toMatch(/^[\d.]+ dB/);
     expect(Number.parseFloat(String(stats.PSNR))).toBeGreaterThan(18);
     expect(String(stats['PSNR curve']).length).toBeGreaterThan(3);
+    expect(stats['MS-SSIM (RGB, 5 scales)']).toMatch(/^n\/a: 64×48 is under 161 px on its short side/);
 
     await controller(app, 'show').locator('select').selectOption('split');
     await app.page.evaluate(() => window.nerve.renderFrames(1));
@@ -88,7 +90,9 @@ describe('GaussianImage in the viewer', () => {
     const bytes = new Uint8Array(Buffer.concat(chunks));
     const encoded = readGimg(bytes, file.suggestedFilename());
     expect([encoded.width, encoded.height, encoded.count]).toEqual([64, 48, 300]);
-    expect(await app.page.evaluate(() => window.nerve.stats()['bits per pixel'])).toBe(bitsPerPixel(300, 64, 48).toFixed(3));
+    const saved = await app.page.evaluate(() => window.nerve.stats());
+    expect(saved['bits per pixel']).toBe(bitsPerPixel(300, 64, 48).toFixed(3));
+    expect(saved['MS-SSIM (RGB, 5 scales) of the .gimg']).toMatch(/^n\/a: 64×48 is under 161 px/);
     expect(app.problems).toEqual([]);
   });
 

@@ -19,7 +19,7 @@ export const FIT_USAGE = `usage: npm run fit -- <image.png|image.exr> --gaussian
   --reference-cap      sum only the first 256 entries of each tile, as the reference kernel does
   --seed S             random seed (default 1)
   --png decoded.png    also write the decoded .gimg as a PNG
-  --json report.json   write the measurements (PSNR, bpp, time, loss curve) as JSON`;
+  --json report.json   write the measurements (PSNR, MS-SSIM, bpp, time, loss curve) as JSON`;
 
 export interface FitArgs {
   input: string;

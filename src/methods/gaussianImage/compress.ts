@@ -17,6 +17,7 @@ import { encodeCholesky, encodeColors, encodePositions, refineAssignments, decod
 import type { GaussianCloud2d } from './cloud2d';
 import { GaussianImageFitter } from './fitter';
 import { psnr, type RgbImage } from './imageData';
+import { msSsim, type MsSsimResult } from './msSsim';
 import { decodeSum } from './reference';
 
 export interface CompressOptions {
@@ -31,6 +32,9 @@ export interface CompressResult {
   /** PSNR of the cloud before quantisation and of the decoded encoding (CPU decoder, dB). */
   floatPsnr: number;
   quantizedPsnr: number;
+  /** MS-SSIM of the same two decodes against the target (null with a reason for small images). */
+  floatMsSsim: MsSsimResult;
+  quantizedMsSsim: MsSsimResult;
 }
 
 /** Learning rates of the fine-tuning (smaller than fitting's: the parameters are nearly right). */
@@ -63,9 +67,14 @@ export async function compressCloud(device: GPUDevice, cloud: GaussianCloud2d, t
     }
   }
   const encoded = refineAssignments({ ...colors, positions: encodePositions(geometry), ...encodeCholesky(geometry) }, target, 4);
+  const fitted = decodeSum(cloud);
+  const decoded = decodeSum(decodeToCloud(encoded));
+  const { width, height } = target;
   return {
     encoded,
-    floatPsnr: psnr(decodeSum(cloud), target.data),
-    quantizedPsnr: psnr(decodeSum(decodeToCloud(encoded)), target.data),
+    floatPsnr: psnr(fitted, target.data),
+    quantizedPsnr: psnr(decoded, target.data),
+    floatMsSsim: msSsim({ width, height, data: fitted }, target),
+    quantizedMsSsim: msSsim({ width, height, data: decoded }, target),
   };
 }

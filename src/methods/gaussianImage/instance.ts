@@ -13,6 +13,7 @@ import { DECODER_PASS_NAMES, GaussianImageDecoder } from './decoder';
 import { GaussianImageFitter, type FitProgress } from './fitter';
 import { NO_TILE_ENTRY_CAP } from './frame';
 import { imageToRgba8, type RgbImage } from './imageData';
+import { formatMsSsim, MS_SSIM_LABEL, msSsim } from './msSsim';
 import type { GaussianImageParams } from './params';
 import { PresentPass } from './passes/presentPass';
 import { REFERENCE_TILE_ENTRY_CAP } from './reference';
@@ -166,7 +167,7 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
 
   /**
    * Compresses the current fit (quantisation-aware fine-tuning, then the codec) and returns the
-   * .gimg bytes; reports bits per pixel and the PSNR of the file's decoded image.
+   * .gimg bytes; reports bits per pixel and the PSNR and MS-SSIM of the file's decoded image.
    */
   async saveGimg(): Promise<Uint8Array<ArrayBuffer>> {
     const fitter = this.fitter;
@@ -184,6 +185,10 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
       const bytes = writeGimg(result.encoded);
       this.stats['bits per pixel'] = bitsPerPixel(result.encoded.count, this.width, this.height).toFixed(3);
       this.stats['PSNR of the .gimg'] = `${result.quantizedPsnr.toFixed(2)} dB (fitted ${result.floatPsnr.toFixed(2)} dB), ${bytes.length} bytes`;
+      this.stats[`${MS_SSIM_LABEL} of the .gimg`] =
+        result.quantizedMsSsim.value === null
+          ? formatMsSsim(result.quantizedMsSsim)
+          : `${formatMsSsim(result.quantizedMsSsim)} (fitted ${formatMsSsim(result.floatMsSsim)})`;
       this.setStatus(`saved: ${bytes.length} bytes, ${this.stats['bits per pixel']} bpp, ${result.quantizedPsnr.toFixed(2)} dB`);
       return bytes;
     } finally {
@@ -208,15 +213,37 @@ export class GaussianImageInstance implements MethodInstance<GaussianImageParams
     this.setStatus('fitting…');
     await fitter.run();
     if (this.fitter !== fitter) return;
+    // Before the status: once it says done or stopped, every stat is final.
+    await this.showMsSsim(fitter);
+    if (this.fitter !== fitter) return;
     const last = fitter.lastProgress;
     const psnr = last ? `${last.psnr.toFixed(2)} dB` : '';
     this.setStatus(fitter.state === 'done' ? `done: ${psnr} after ${fitter.step} steps` : `stopped at step ${fitter.step} (${psnr})`);
+  }
+
+  /**
+   * MS-SSIM against the target of the image the fit's last step rendered (its forward pass, as the
+   * PSNR is measured). Only when a fit stops or finishes: it takes a few hundred ms of CPU at
+   * 768×512, too much for every frame or report.
+   */
+  private async showMsSsim(fitter: GaussianImageFitter): Promise<void> {
+    let image: RgbImage;
+    try {
+      image = await fitter.readImage();
+    } catch (error) {
+      // A new fit destroyed this one while its image was being read: its MS-SSIM no longer matters.
+      if (this.fitter !== fitter) return;
+      throw error;
+    }
+    if (this.fitter !== fitter || fitter.state === 'running') return;
+    this.stats[MS_SSIM_LABEL] = `${formatMsSsim(msSsim(image, this.target!))} (step ${fitter.step})`;
   }
 
   private showProgress(p: FitProgress): void {
     if (this.fitter === null) return;
     this.stats.Gaussians = p.gaussians;
     this.stats.PSNR = `${p.psnr.toFixed(2)} dB (loss ${p.loss.toExponential(3)})`;
+    this.stats[MS_SSIM_LABEL] = 'computed when the fit stops';
     this.stats.fit = `step ${p.step}/${p.iterations}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
     this.stats['PSNR curve'] = sparkline(this.fitter.history.map((h) => h.psnr));
     this.setStatus(`fitting: step ${p.step}/${p.iterations}, ${p.psnr.toFixed(2)} dB`);
