@@ -8,7 +8,8 @@
 import { describe, expect, test } from 'vitest';
 import { streamFromBytes } from '../../src/formats/stream';
 import { decodeSplatvRecord, evaluateSplatv, halfToFloat, loadSplatv, loadSplatvBytes, sliceSplatv, SPLATV_OPACITY_CULL, splatvCameras } from '../../src/methods/gaussians4d/splatv';
-import { floatToHalf, HANABI_PATH, readData, splatvRecord, writeSplatv, type SplatvRecordInput } from './gaussians4dTestKit';
+import { halfBits } from '../../src/methods/gaussians3d/splatStorage';
+import { HANABI_PATH, readData, splatvRecord, writeSplatv, type SplatvRecordInput } from './gaussians4dTestKit';
 
 const hanabi = () => readData(HANABI_PATH.slice(HANABI_PATH.indexOf('dynamic/')));
 
@@ -102,7 +103,7 @@ describe('time model', () => {
     expect(halfToFloat(0x7c00)).toBe(Infinity);
     expect(halfToFloat(0xfc00)).toBe(-Infinity);
     expect(halfToFloat(0x7e00)).toBeNaN();
-    for (const x of [0.1, 0.0045, 3.14159, -65504, 1e-6]) expect(Math.abs(halfToFloat(floatToHalf(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11 + 2 ** -25);
+    for (const x of [0.1, 0.0045, 3.14159, -65504, 1e-6]) expect(Math.abs(halfToFloat(halfBits(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11 + 2 ** -25);
   });
 });
 

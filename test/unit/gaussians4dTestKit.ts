@@ -4,6 +4,7 @@
  * huge σt and a rotation that leaves time alone — or genuinely moving), and writers for synthetic
  * 4D .ply and .splatv files that the real data does not cover (bad inputs, motion, drift).
  */
+import { halfBits } from '../../src/methods/gaussians3d/splatStorage';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Camera, Mat3 } from '../../src/camera/camera';
@@ -169,34 +170,7 @@ export interface SplatvRecordInput {
   trbfScale: number;
 }
 
-/** IEEE binary16 bits of x (round to nearest even; NaN and ±Inf kept). */
-export function floatToHalf(x: number): number {
-  const f32 = new Float32Array([x]);
-  const bits = new Uint32Array(f32.buffer)[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  // A carry out of the mantissa rounds up into the exponent, as it should.
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-const pack2 = (a: number, b: number) => (floatToHalf(a) | (floatToHalf(b) << 16)) >>> 0;
+const pack2 = (a: number, b: number) => (halfBits(a) | (halfBits(b) << 16)) >>> 0;
 
 export function splatvRecord(s: SplatvRecordInput): Uint32Array {
   const words = new Uint32Array(SPLATV_RECORD_WORDS);
