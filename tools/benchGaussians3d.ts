@@ -20,7 +20,7 @@ import { create, globals } from 'webgpu';
 import type { Vec3 } from '../src/camera/camera';
 import { createGpuContext } from '../src/gpu/context';
 import { GpuMemory } from '../src/gpu/memory';
-import { readBuffer } from '../src/gpu/readback';
+import { readTextureRgba8 } from '../src/gpu/readback';
 import { GpuTimer } from '../src/gpu/timing';
 import { splatBounds } from '../src/methods/gaussians3d';
 import { loadSplatBytes } from '../src/methods/gaussians3d/load';
@@ -98,20 +98,6 @@ function parseBenchArgs(argv: string[]) {
   };
 }
 
-async function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
-  const bytesPerRow = Math.ceil((target.width * 4) / 256) * 256;
-  const memory = GpuMemory.of(device);
-  const staging = memory.createBuffer({ label: 'bench.targetCopy', size: bytesPerRow * target.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture: target.texture }, { buffer: staging, bytesPerRow }, [target.width, target.height]);
-  device.queue.submit([encoder.finish()]);
-  const padded = new Uint8Array(await readBuffer(device, staging));
-  memory.release(staging);
-  const out = new Uint8Array(target.width * target.height * 4);
-  for (let y = 0; y < target.height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + target.width * 4), y * target.width * 4);
-  return out;
-}
-
 /** Stage of a timed pass name: 'tileSort.binning0' → 'tileSort'. */
 const stageOf = (pass: string) => pass.split('.')[0]!;
 
@@ -173,7 +159,7 @@ async function main(): Promise<void> {
         run.samples.push(stages);
       }
     }
-    const images = await Promise.all(runs.map((r) => readTarget(device, r.target)));
+    const images = await Promise.all(runs.map((r) => readTextureRgba8(device, r.target.texture)));
     const lines = [`${basename(scenePath)} ${args.width}x${args.height}, ${args.frames} frames (GPU ms per stage: median/min); intersections ${runs[0]!.renderer.lastCounts?.intersections}`];
     const sceneReport: Record<string, unknown> = { scene: scenePath, width: args.width, height: args.height, variants: [] as unknown[] };
     runs.forEach((run, i) => {

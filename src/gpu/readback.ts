@@ -22,3 +22,27 @@ export async function readBuffer(device: GPUDevice, source: GPUBuffer, offset = 
     memory.release(staging);
   }
 }
+
+/**
+ * RGBA8 pixels of a 2D texture (which needs COPY_SRC), rows tightly packed. For tests, the CLI and
+ * one-off reads, like readBuffer.
+ */
+export async function readTextureRgba8(device: GPUDevice, texture: GPUTexture): Promise<Uint8Array> {
+  const { width, height } = texture;
+  // Texture-to-buffer copies need rows aligned to 256 bytes.
+  const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
+  const memory = GpuMemory.of(device);
+  const staging = memory.createBuffer({ label: 'readTexture.staging', size: bytesPerRow * height, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  try {
+    const encoder = device.createCommandEncoder({ label: 'readTexture.encoder' });
+    encoder.copyTextureToBuffer({ texture }, { buffer: staging, bytesPerRow }, [width, height]);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const padded = new Uint8Array(staging.getMappedRange());
+    const out = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + width * 4), y * width * 4);
+    return out;
+  } finally {
+    memory.release(staging);
+  }
+}

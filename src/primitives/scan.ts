@@ -97,7 +97,7 @@ export interface PrefixScanOptions {
   maxWorkgroupsPerDimension?: number;
 }
 
-interface ScanInputs {
+export interface ScanInputs {
   input: GPUBuffer;
   output: GPUBuffer;
   count: ElementCount;

@@ -30,6 +30,7 @@ import {
 } from './bindings';
 import { isGpuCount, type ElementCount } from './count';
 import { COPY_WORKGROUP_SIZE, SortControlLayout } from './blockSort';
+import type { PrefixScanOptions, ScanInputs } from './scan';
 import './wgslIncludes';
 import prepareSource from '../../shaders/primitives/sort_prepare.wgsl?raw';
 import reduceSource from '../../shaders/primitives/serial_scan_reduce.wgsl?raw';
@@ -41,22 +42,7 @@ export const SERIAL_SCAN_BLOCK = 1024;
 /** Threads per workgroup: one 4-lane SIMD group on SwiftShader (see serialSort.ts). */
 const WORKGROUP_SIZE = 4;
 
-export interface SerialScanOptions {
-  /** Owner label of the GPU objects and name of the timed compute pass. */
-  label: string;
-  /** Largest count this scan will be given. */
-  maxCount: number;
-  /** output[i] = input[0] + ... + input[i] instead of input[0] + ... + input[i − 1]. @default false */
-  inclusive?: boolean;
-  /** Workgroups per grid dimension before a dispatch spills into y (tests lower it). */
-  maxWorkgroupsPerDimension?: number;
-}
-
-interface ScanInputs {
-  input: GPUBuffer;
-  output: GPUBuffer;
-  count: ElementCount;
-}
+export type SerialScanOptions = PrefixScanOptions;
 
 export class SerialScan {
   readonly label: string;

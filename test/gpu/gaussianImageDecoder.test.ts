@@ -22,7 +22,8 @@ import { countIntersections, GaussianImageDecoder } from '../../src/methods/gaus
 import { Counter } from '../../src/methods/gaussianImage/layout';
 import { binTiles, decodeSum, decodeTopK, projectCloud, REFERENCE_TILE_ENTRY_CAP } from '../../src/methods/gaussianImage/reference';
 import type { RenderMode, SumVariant } from '../../src/methods/gaussianImage/passes/rasterizePass';
-import { cloudOverImage, compareValues, kodak, readTextureRgba8, rgbOfRgba8 } from './gaussianImageHelpers';
+import { readTextureRgba8 } from '../../src/gpu/readback';
+import { cloudOverImage, compareValues, kodak, rgbOfRgba8 } from './gaussianImageHelpers';
 
 async function decodeOnGpu(device: GPUDevice, cloud: GaussianCloud2d, mode: RenderMode = 'sum', cap?: number, sumVariant: SumVariant | 'auto' = 'auto') {
   const decoder = GaussianImageDecoder.fromCloud(device, cloud, cap, sumVariant);

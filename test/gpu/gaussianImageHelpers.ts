@@ -4,8 +4,6 @@
  * first and last mismatch.
  */
 import { resolve } from 'node:path';
-import { GpuMemory } from '../../src/gpu/memory';
-import { readBuffer } from '../../src/gpu/readback';
 import { allocateCloud2d, createRandom, PARAMS_PER_GAUSSIAN, ParamSlot, rawFromUnit, type GaussianCloud2d } from '../../src/methods/gaussianImage/cloud2d';
 import { cropImage, downsampleImage, type RgbImage } from '../../src/methods/gaussianImage/imageData';
 import { readImageFile } from '../../tools/lib/imageFile';
@@ -40,22 +38,6 @@ export function cloudOverImage(image: RgbImage, count: number, seed: number, col
     for (let c = 0; c < 3; c++) p[o + ParamSlot.r + c] = colorScale * image.data[pixel + c]!;
   }
   return cloud;
-}
-
-/** RGBA8 pixels of a texture (tightly packed rows). */
-export async function readTextureRgba8(device: GPUDevice, texture: GPUTexture): Promise<Uint8Array> {
-  const { width, height } = texture;
-  const bytesPerRow = Math.ceil((width * 4) / 256) * 256;
-  const memory = GpuMemory.of(device);
-  const buffer = memory.createBuffer({ label: 'test.textureCopy', size: bytesPerRow * height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture }, { buffer, bytesPerRow }, [width, height]);
-  device.queue.submit([encoder.finish()]);
-  const padded = new Uint8Array(await readBuffer(device, buffer));
-  memory.release(buffer);
-  const out = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + width * 4), y * width * 4);
-  return out;
 }
 
 export interface ImageComparison {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect } from 'vitest';
 import { gpuTest } from '../helpers/gpu';
-import { createTarget, readTarget, renderFrame } from './splatSceneHelpers';
+import { compareImages, createTarget, readTarget, renderFrame, report } from './splatSceneHelpers';
 import { readBuffer } from '../../src/gpu/readback';
 import { GpuMemory } from '../../src/gpu/memory';
 import type { Camera, Mat3, Vec3 } from '../../src/camera/camera';
@@ -122,52 +122,6 @@ function reachableIntersections(projected: readonly ProjectedSplat[]): number {
     }
   }
   return count;
-}
-
-interface ImageError {
-  maxAbs: number;
-  meanAbs: number;
-  /** Share of channel values more than 2 levels off. */
-  over2: number;
-  psnr: number;
-  firstMismatch: string;
-  lastMismatch: string;
-}
-
-/** GPU bytes against the float reference, in 8-bit levels (the reference clamped to [0, 1] first). */
-function compareImages(gpu: Uint8Array, reference: Float64Array, width: number): ImageError {
-  let maxAbs = 0;
-  let sumAbs = 0;
-  let sumSq = 0;
-  let over2 = 0;
-  let first = -1;
-  let last = -1;
-  const pixels = reference.length / 3;
-  for (let p = 0; p < pixels; p++) {
-    for (let c = 0; c < 3; c++) {
-      const ref = reference[3 * p + c]!;
-      expect(Number.isFinite(ref)).toBe(true);
-      const d = Math.abs(gpu[4 * p + c]! - Math.min(1, Math.max(0, ref)) * 255);
-      maxAbs = Math.max(maxAbs, d);
-      sumAbs += d;
-      sumSq += d * d;
-      if (d > 2) {
-        over2++;
-        if (first < 0) first = p;
-        last = p;
-      }
-    }
-    expect(gpu[4 * p + 3]).toBe(255);
-  }
-  const describe = (p: number) =>
-    p < 0 ? 'none' : `(${p % width}, ${Math.floor(p / width)}) gpu ${[...gpu.subarray(4 * p, 4 * p + 3)]} ref ${[...reference.subarray(3 * p, 3 * p + 3)].map((v) => (v * 255).toFixed(1))}`;
-  const n = pixels * 3;
-  const mse = sumSq / n / (255 * 255);
-  return { maxAbs, meanAbs: sumAbs / n, over2: over2 / n, psnr: mse > 0 ? 10 * Math.log10(1 / mse) : Infinity, firstMismatch: describe(first), lastMismatch: describe(last) };
-}
-
-function report(label: string, e: ImageError): string {
-  return `${label}: PSNR ${e.psnr.toFixed(2)} dB, max ${e.maxAbs.toFixed(2)}, mean ${e.meanAbs.toFixed(4)} levels, >2 levels ${(100 * e.over2).toFixed(3)}%; first ${e.firstMismatch}; last ${e.lastMismatch}`;
 }
 
 /**

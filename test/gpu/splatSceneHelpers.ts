@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { Camera, Mat3, Vec3 } from '../../src/camera/camera';
 import { GpuMemory } from '../../src/gpu/memory';
-import { readBuffer } from '../../src/gpu/readback';
+import { readTextureRgba8 } from '../../src/gpu/readback';
 import { loadSplatBytes } from '../../src/methods/gaussians3d/load';
 import { defaultGaussians3dParams } from '../../src/methods/gaussians3d/params';
 import type { Gaussians3dRenderer, Gaussians3dRenderParams } from '../../src/methods/gaussians3d/renderer';
@@ -64,18 +64,8 @@ export function createTarget(device: GPUDevice, width: number, height: number): 
   return { texture, view: texture.createView(), width, height };
 }
 
-export async function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
-  const bytesPerRow = Math.ceil((target.width * 4) / 256) * 256;
-  const memory = GpuMemory.of(device);
-  const staging = memory.createBuffer({ label: 'test.targetCopy', size: bytesPerRow * target.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture: target.texture }, { buffer: staging, bytesPerRow }, [target.width, target.height]);
-  device.queue.submit([encoder.finish()]);
-  const padded = new Uint8Array(await readBuffer(device, staging));
-  memory.release(staging);
-  const out = new Uint8Array(target.width * target.height * 4);
-  for (let y = 0; y < target.height; y++) out.set(padded.subarray(y * bytesPerRow, y * bytesPerRow + target.width * 4), y * target.width * 4);
-  return out;
+export function readTarget(device: GPUDevice, target: FrameTarget): Promise<Uint8Array> {
+  return readTextureRgba8(device, target.texture);
 }
 
 /** Encodes, submits and reads back one frame. */
@@ -123,7 +113,8 @@ export interface ImageError {
 
 /**
  * RGB of `actual` (RGBA8) against `expected`: RGBA8 bytes, or float RGB in [0, 1] (a CPU reference,
- * clamped first), in 8-bit levels. Mismatches are channels more than `tolerance` levels off.
+ * clamped first), in 8-bit levels. Mismatches are channels more than `tolerance` levels off; alpha
+ * must be 255.
  */
 export function compareImages(actual: Uint8Array, expected: Uint8Array | Float64Array, width: number, tolerance = 2): ImageError {
   const pixels = actual.length / 4;
@@ -149,6 +140,8 @@ export function compareImages(actual: Uint8Array, expected: Uint8Array | Float64
         last = p;
       }
     }
+    // Every renderer writes opaque pixels (C + T·background, alpha 1).
+    expect(actual[4 * p + 3]).toBe(255);
   }
   const show = (p: number) =>
     p < 0 ? 'none' : `(${p % width}, ${Math.floor(p / width)}) got ${[...actual.subarray(4 * p, 4 * p + 3)]} expected ${[0, 1, 2].map((c) => value(p, c).toFixed(1))}`;
